@@ -1,0 +1,552 @@
+//! The grant pool (spec §5): a sealed memfd holding window pixels.
+//!
+//! The daemon side ([`GrantPool`]) maps the pages a dump names, read-only, into one contiguous
+//! view. The agent side ([`PoolAllocator`]) creates the pool and hands out runs of pages.
+
+use std::collections::BTreeMap;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::path::Path;
+use std::ptr::NonNull;
+
+use rustix::fs::{self, MemfdFlags, Mode, OFlags, SealFlags};
+use rustix::mm::{self, MapFlags, ProtFlags};
+
+use crate::msg::PAGE_SIZE;
+use crate::sanitize::DumpLayout;
+use crate::types::Rect;
+
+/// Default cap on a qube's pool size.
+pub const DEFAULT_MAX_POOL_BYTES: u64 = 1 << 30;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PoolError {
+    #[error("the pool can shrink: it lacks F_SEAL_SHRINK (a plain file, or an unsealed memfd)")]
+    NotSealed,
+    #[error("the pool is {size} bytes, more than the cap of {max}")]
+    TooLarge { size: u64, max: u64 },
+    #[error("page {page} lies outside the pool's {pages} pages")]
+    RefOutsidePool { page: u32, pages: u64 },
+    #[error("cannot grow the pool past {max_pages} pages")]
+    Exhausted { max_pages: usize },
+    #[error("{what}: {source}")]
+    Os {
+        what: &'static str,
+        source: rustix::io::Errno,
+    },
+}
+
+fn os(what: &'static str) -> impl FnOnce(rustix::io::Errno) -> PoolError {
+    move |source| PoolError::Os { what, source }
+}
+
+/// The daemon's handle on a qube's pool.
+#[derive(Debug)]
+pub struct GrantPool {
+    fd: OwnedFd,
+    max_bytes: u64,
+}
+
+impl GrantPool {
+    /// Takes a pool received over the socket; refuses one that can shrink or is too large.
+    pub fn from_fd(fd: OwnedFd, max_bytes: u64) -> Result<Self, PoolError> {
+        let seals = fs::fcntl_get_seals(&fd).map_err(|_| PoolError::NotSealed)?;
+        if !seals.contains(SealFlags::SHRINK) {
+            return Err(PoolError::NotSealed);
+        }
+        let pool = GrantPool { fd, max_bytes };
+        pool.size()?;
+        Ok(pool)
+    }
+
+    /// Opens a configured pool path (such as `/proc/<pid>/fd/<n>`), with the same checks.
+    pub fn open(path: &Path, max_bytes: u64) -> Result<Self, PoolError> {
+        let fd = fs::open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
+            .map_err(os("cannot open the configured pool"))?;
+        GrantPool::from_fd(fd, max_bytes)
+    }
+
+    /// The pool's current size, which may have grown since the last call.
+    pub fn size(&self) -> Result<u64, PoolError> {
+        let stat = fs::fstat(&self.fd).map_err(os("fstat on the pool"))?;
+        let size = u64::try_from(stat.st_size).unwrap_or(0);
+        if size > self.max_bytes {
+            return Err(PoolError::TooLarge {
+                size,
+                max: self.max_bytes,
+            });
+        }
+        Ok(size)
+    }
+
+    /// Maps a dump's pages read-only into one contiguous view, each run of consecutive refs with
+    /// one mapping.
+    pub fn map(&self, layout: &DumpLayout) -> Result<WindowImage, PoolError> {
+        let pages = self.size()? / PAGE_SIZE as u64;
+        if let Some(&page) = layout.refs.iter().find(|page| u64::from(**page) >= pages) {
+            return Err(PoolError::RefOutsidePool { page, pages });
+        }
+        let view = PoolView::reserve(layout.refs.len() * PAGE_SIZE)?;
+        for (index, first, count) in runs(&layout.refs) {
+            view.map_run(&self.fd, index, first, count)?;
+        }
+        Ok(WindowImage {
+            width: layout.width,
+            height: layout.height,
+            view,
+        })
+    }
+}
+
+/// Runs of consecutive refs as (index in refs, first page, page count).
+fn runs(refs: &[u32]) -> Vec<(usize, u32, usize)> {
+    let mut runs: Vec<(usize, u32, usize)> = Vec::new();
+    for (index, page) in refs.iter().enumerate() {
+        match runs.last_mut() {
+            Some((_, first, count)) if u64::from(*first) + *count as u64 == u64::from(*page) => {
+                *count += 1
+            }
+            _ => runs.push((index, *page, 1)),
+        }
+    }
+    runs
+}
+
+/// A contiguous read-only view of pool pages. Unmapped on drop.
+#[derive(Debug)]
+pub struct PoolView {
+    base: NonNull<u8>,
+    len: usize,
+}
+
+// The view is an owned mapping; the memory behind it is only read through raw pointer copies.
+unsafe impl Send for PoolView {}
+unsafe impl Sync for PoolView {}
+
+impl PoolView {
+    /// Reserves address space, inaccessible until runs are mapped over it.
+    fn reserve(len: usize) -> Result<Self, PoolError> {
+        // SAFETY: a fresh anonymous mapping at an address of the kernel's choosing.
+        let ptr = unsafe {
+            mm::mmap_anonymous(
+                std::ptr::null_mut(),
+                len.max(PAGE_SIZE),
+                ProtFlags::empty(),
+                MapFlags::PRIVATE | MapFlags::NORESERVE,
+            )
+        }
+        .map_err(os("reserving address space for a window"))?;
+        let base = NonNull::new(ptr.cast::<u8>()).ok_or(PoolError::Os {
+            what: "mmap returned null",
+            source: rustix::io::Errno::NOMEM,
+        })?;
+        Ok(PoolView {
+            base,
+            len: len.max(PAGE_SIZE),
+        })
+    }
+
+    fn map_run(
+        &self,
+        fd: &OwnedFd,
+        index: usize,
+        first: u32,
+        count: usize,
+    ) -> Result<(), PoolError> {
+        let offset = index * PAGE_SIZE;
+        let len = count * PAGE_SIZE;
+        if offset + len > self.len {
+            return Err(PoolError::Os {
+                what: "a run outside the reserved view",
+                source: rustix::io::Errno::INVAL,
+            });
+        }
+        // SAFETY: the target lies inside our own reservation (checked above), which MAP_FIXED
+        // replaces; the pages exist in the pool (checked by the caller) and the pool cannot shrink.
+        unsafe {
+            mm::mmap(
+                self.base.as_ptr().add(offset).cast(),
+                len,
+                ProtFlags::READ,
+                MapFlags::SHARED | MapFlags::FIXED,
+                fd,
+                u64::from(first) * PAGE_SIZE as u64,
+            )
+        }
+        .map_err(os("mapping pool pages"))?;
+        Ok(())
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The start of the view, for zero-copy use. The agent may change the bytes at any time.
+    pub fn as_ptr(&self) -> *const u8 {
+        self.base.as_ptr()
+    }
+
+    /// Copies `dst.len()` bytes from `offset`; false (and nothing copied) if out of range.
+    pub fn copy_to(&self, offset: usize, dst: &mut [u8]) -> bool {
+        if offset
+            .checked_add(dst.len())
+            .is_none_or(|end| end > self.len)
+        {
+            return false;
+        }
+        // SAFETY: the range is inside the mapping (checked above) and `dst` is ours. The agent
+        // may write these bytes concurrently; we only ever copy them, never form references.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                self.base.as_ptr().add(offset),
+                dst.as_mut_ptr(),
+                dst.len(),
+            )
+        };
+        true
+    }
+}
+
+impl Drop for PoolView {
+    fn drop(&mut self) {
+        // SAFETY: exactly the reservation made in `reserve`, with the runs mapped inside it.
+        if let Err(error) = unsafe { mm::munmap(self.base.as_ptr().cast(), self.len) } {
+            tracing::error!(%error, "munmap of a pool view failed");
+        }
+    }
+}
+
+/// A window's image: `width x height` pixels of B, G, R, X, stride `width * 4`.
+#[derive(Debug)]
+pub struct WindowImage {
+    pub width: u32,
+    pub height: u32,
+    pub view: PoolView,
+}
+
+impl WindowImage {
+    pub fn stride(&self) -> usize {
+        self.width as usize * 4
+    }
+
+    /// Copies `rect` (clamped to the image) into `dst`, whose rows are `dst_stride` bytes apart and
+    /// whose origin is the image's origin. Returns the rectangle copied.
+    pub fn copy_rect(&self, rect: Rect, dst: &mut [u8], dst_stride: usize) -> Rect {
+        let x = rect.x.max(0) as usize;
+        let y = rect.y.max(0) as usize;
+        let right = (x + rect.width as usize).min(self.width as usize);
+        let bottom = (y + rect.height as usize).min(self.height as usize);
+        if right <= x || bottom <= y {
+            return Rect::default();
+        }
+        let row_bytes = (right - x) * 4;
+        for row in y..bottom {
+            let dst_at = row * dst_stride + x * 4;
+            let Some(dst_row) = dst.get_mut(dst_at..dst_at + row_bytes) else {
+                return Rect::default();
+            };
+            self.view.copy_to(row * self.stride() + x * 4, dst_row);
+        }
+        Rect::new(x as i32, y as i32, (right - x) as u32, (bottom - y) as u32)
+    }
+
+    /// The whole image, tightly packed.
+    pub fn to_vec(&self) -> Vec<u8> {
+        let mut pixels = vec![0u8; self.stride() * self.height as usize];
+        self.view.copy_to(0, &mut pixels);
+        pixels
+    }
+}
+
+/// A run of consecutive pool pages owned by one window buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageRun {
+    pub first: u32,
+    pub count: u32,
+}
+
+impl PageRun {
+    /// The refs naming these pages, for WINDOW_DUMP.
+    pub fn refs(&self) -> Vec<u32> {
+        (self.first..self.first + self.count).collect()
+    }
+
+    pub fn byte_len(&self) -> usize {
+        self.count as usize * PAGE_SIZE
+    }
+}
+
+/// The agent's pool: a sealed, growable memfd, mapped read-write, handed out in page runs.
+#[derive(Debug)]
+pub struct PoolAllocator {
+    fd: OwnedFd,
+    base: NonNull<u8>,
+    pages: usize,
+    max_pages: usize,
+    /// Free runs: first page → page count, never adjacent to one another.
+    free: BTreeMap<usize, usize>,
+}
+
+impl PoolAllocator {
+    pub fn new(initial_pages: usize, max_pages: usize) -> Result<Self, PoolError> {
+        let fd = fs::memfd_create("guid-pool", MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING)
+            .map_err(os("memfd_create"))?;
+        let pages = initial_pages.max(1);
+        fs::ftruncate(&fd, (pages * PAGE_SIZE) as u64).map_err(os("sizing the pool"))?;
+        fs::fcntl_add_seals(&fd, SealFlags::SHRINK).map_err(os("sealing the pool"))?;
+        let base = map_shared(&fd, pages)?;
+        Ok(PoolAllocator {
+            fd,
+            base,
+            pages,
+            max_pages,
+            free: BTreeMap::from([(0, pages)]),
+        })
+    }
+
+    /// The descriptor to send with the version word.
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+
+    pub fn pages(&self) -> usize {
+        self.pages
+    }
+
+    /// Pages not handed out.
+    pub fn free_pages(&self) -> usize {
+        self.free.values().sum()
+    }
+
+    /// A run of at least `bytes` bytes, growing the pool when no free run is large enough.
+    pub fn alloc(&mut self, bytes: usize) -> Result<PageRun, PoolError> {
+        let count = bytes.div_ceil(PAGE_SIZE).max(1);
+        let found = self
+            .free
+            .iter()
+            .find(|(_, len)| **len >= count)
+            .map(|(first, len)| (*first, *len));
+        let (first, len) = match found {
+            Some(run) => run,
+            None => {
+                self.grow(count)?;
+                self.free
+                    .iter()
+                    .find(|(_, len)| **len >= count)
+                    .map(|(first, len)| (*first, *len))
+                    .ok_or(PoolError::Exhausted {
+                        max_pages: self.max_pages,
+                    })?
+            }
+        };
+        self.free.remove(&first);
+        if len > count {
+            self.free.insert(first + count, len - count);
+        }
+        Ok(PageRun {
+            first: first as u32,
+            count: count as u32,
+        })
+    }
+
+    /// Returns a run to the pool, merging it with free neighbours.
+    pub fn free(&mut self, run: PageRun) {
+        let mut first = run.first as usize;
+        let mut count = run.count as usize;
+        if let Some((&prev, &prev_len)) = self.free.range(..first).next_back() {
+            if prev + prev_len == first {
+                self.free.remove(&prev);
+                first = prev;
+                count += prev_len;
+            }
+        }
+        if let Some(next_len) = self.free.remove(&(first + count)) {
+            count += next_len;
+        }
+        self.free.insert(first, count);
+    }
+
+    /// The bytes of a run, to draw into.
+    pub fn bytes_mut(&mut self, run: &PageRun) -> &mut [u8] {
+        let first = (run.first as usize).min(self.pages);
+        let count = (run.count as usize).min(self.pages - first);
+        // SAFETY: the range lies inside our mapping of `pages` pages (clamped above); `&mut self`
+        // makes this the only reference into it until it is dropped.
+        unsafe {
+            std::slice::from_raw_parts_mut(
+                self.base.as_ptr().add(first * PAGE_SIZE),
+                count * PAGE_SIZE,
+            )
+        }
+    }
+
+    fn grow(&mut self, at_least: usize) -> Result<(), PoolError> {
+        let tail_free = self
+            .free
+            .iter()
+            .next_back()
+            .filter(|(first, len)| *first + *len == self.pages)
+            .map_or(0, |(_, len)| *len);
+        let wanted = (self.pages + at_least - tail_free).max(self.pages * 2);
+        let pages = wanted.min(self.max_pages);
+        if pages < self.pages + at_least - tail_free {
+            return Err(PoolError::Exhausted {
+                max_pages: self.max_pages,
+            });
+        }
+        fs::ftruncate(&self.fd, (pages * PAGE_SIZE) as u64).map_err(os("growing the pool"))?;
+        let base = map_shared(&self.fd, pages)?;
+        unmap(self.base, self.pages);
+        self.base = base;
+        let old = self.pages;
+        self.pages = pages;
+        self.free(PageRun {
+            first: old as u32,
+            count: (pages - old) as u32,
+        });
+        Ok(())
+    }
+}
+
+impl Drop for PoolAllocator {
+    fn drop(&mut self) {
+        unmap(self.base, self.pages);
+    }
+}
+
+// The allocator owns its mapping; `bytes_mut` ties access to `&mut self`.
+unsafe impl Send for PoolAllocator {}
+
+fn map_shared(fd: &OwnedFd, pages: usize) -> Result<NonNull<u8>, PoolError> {
+    // SAFETY: a new shared mapping of the whole pool at an address of the kernel's choosing.
+    let ptr = unsafe {
+        mm::mmap(
+            std::ptr::null_mut(),
+            pages * PAGE_SIZE,
+            ProtFlags::READ | ProtFlags::WRITE,
+            MapFlags::SHARED,
+            fd,
+            0,
+        )
+    }
+    .map_err(os("mapping the pool"))?;
+    NonNull::new(ptr.cast::<u8>()).ok_or(PoolError::Os {
+        what: "mmap returned null",
+        source: rustix::io::Errno::NOMEM,
+    })
+}
+
+fn unmap(base: NonNull<u8>, pages: usize) {
+    // SAFETY: callers pass a mapping made by `map_shared` with the same page count.
+    if let Err(error) = unsafe { mm::munmap(base.as_ptr().cast(), pages * PAGE_SIZE) } {
+        tracing::error!(%error, "munmap of the agent pool failed");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_coalesce_consecutive_refs() {
+        assert_eq!(
+            runs(&[4, 5, 6, 9, 10, 2]),
+            vec![(0, 4, 3), (3, 9, 2), (5, 2, 1)]
+        );
+        assert_eq!(runs(&[u32::MAX, 0]), vec![(0, u32::MAX, 1), (1, 0, 1)]);
+    }
+
+    #[test]
+    fn allocator_reuses_freed_runs_and_grows() -> Result<(), PoolError> {
+        let mut pool = PoolAllocator::new(4, 64)?;
+        let a = pool.alloc(2 * PAGE_SIZE)?;
+        let b = pool.alloc(PAGE_SIZE + 1)?;
+        assert_eq!((a.first, a.count, b.first, b.count), (0, 2, 2, 2));
+        pool.free(a);
+        assert_eq!(pool.alloc(PAGE_SIZE)?.first, 0);
+        let big = pool.alloc(10 * PAGE_SIZE)?;
+        assert!(pool.pages() >= 14);
+        assert_eq!(pool.bytes_mut(&big).len(), 10 * PAGE_SIZE);
+        assert!(matches!(
+            pool.alloc(100 * PAGE_SIZE),
+            Err(PoolError::Exhausted { .. })
+        ));
+        Ok(())
+    }
+
+    #[test]
+    fn daemon_maps_what_the_agent_wrote() -> Result<(), PoolError> {
+        let mut agent = PoolAllocator::new(2, 64)?;
+        let _skip = agent.alloc(PAGE_SIZE)?;
+        let run = agent.alloc(3 * PAGE_SIZE)?;
+        for (i, byte) in agent.bytes_mut(&run).iter_mut().enumerate() {
+            *byte = (i % 251) as u8;
+        }
+        let fd = agent
+            .fd()
+            .try_clone_to_owned()
+            .map_err(|_| PoolError::NotSealed)?;
+        let daemon = GrantPool::from_fd(fd, DEFAULT_MAX_POOL_BYTES)?;
+        let layout = DumpLayout {
+            width: 32,
+            height: 96,
+            refs: run.refs(),
+        };
+        let image = daemon.map(&layout)?;
+        let pixels = image.to_vec();
+        assert!(pixels
+            .iter()
+            .enumerate()
+            .all(|(i, b)| *b == (i % 251) as u8));
+        Ok(())
+    }
+
+    #[test]
+    fn a_pool_that_can_shrink_is_refused() -> Result<(), PoolError> {
+        let fd = fs::memfd_create("unsealed", MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING)
+            .map_err(os("memfd"))?;
+        fs::ftruncate(&fd, 4096).map_err(os("ftruncate"))?;
+        assert!(matches!(
+            GrantPool::from_fd(fd, DEFAULT_MAX_POOL_BYTES),
+            Err(PoolError::NotSealed)
+        ));
+        Ok(())
+    }
+
+    #[test]
+    fn a_ref_beyond_the_pool_is_an_error_not_a_crash() -> Result<(), PoolError> {
+        let agent = PoolAllocator::new(2, 2)?;
+        let fd = agent
+            .fd()
+            .try_clone_to_owned()
+            .map_err(|_| PoolError::NotSealed)?;
+        let daemon = GrantPool::from_fd(fd, DEFAULT_MAX_POOL_BYTES)?;
+        let layout = DumpLayout {
+            width: 1,
+            height: 1,
+            refs: vec![2],
+        };
+        assert!(matches!(
+            daemon.map(&layout),
+            Err(PoolError::RefOutsidePool { page: 2, pages: 2 })
+        ));
+        Ok(())
+    }
+
+    #[test]
+    fn a_pool_over_the_cap_is_refused() -> Result<(), PoolError> {
+        let agent = PoolAllocator::new(4, 4)?;
+        let fd = agent
+            .fd()
+            .try_clone_to_owned()
+            .map_err(|_| PoolError::NotSealed)?;
+        assert!(matches!(
+            GrantPool::from_fd(fd, 2 * PAGE_SIZE as u64),
+            Err(PoolError::TooLarge { .. })
+        ));
+        Ok(())
+    }
+}

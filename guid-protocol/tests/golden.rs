@@ -30,16 +30,26 @@ fn words_then(ws: &[u32], tail: &[&[u8]]) -> Vec<u8> {
 
 /// A NUL-padded fixed-size char field, built by hand.
 fn padded<const N: usize>(text: &[u8]) -> [u8; N] {
+    assert!(text.len() < N, "field text too long");
     let mut field = [0u8; N];
-    field[..text.len()].copy_from_slice(text);
+    for (dst, byte) in field.iter_mut().zip(text) {
+        *dst = *byte;
+    }
     field
 }
 
-/// Splits a hand-written vector into header and body and decodes it.
+/// Splits a wire vector into its decoded 12-byte header and its body.
+fn split(bytes: &[u8]) -> (Header, &[u8]) {
+    let Some((header, body)) = bytes.split_first_chunk::<12>() else {
+        panic!("vector of {} bytes is shorter than a header", bytes.len());
+    };
+    (Header::decode(header), body)
+}
+
+/// Decodes a hand-written vector: Header::decode on the first 12 bytes, decode on the rest.
 fn decode_bytes(bytes: &[u8]) -> Result<Message, DecodeError> {
-    let header_bytes: [u8; 12] = bytes[..12].try_into().unwrap();
-    let header = Header::decode(&header_bytes);
-    decode(&header, &bytes[12..], &LIMITS)
+    let (header, body) = split(bytes);
+    decode(&header, body, &LIMITS)
 }
 
 /// Asserts (a) encode gives exactly `expected` and (b) decoding `expected` gives `message`.
@@ -48,15 +58,14 @@ fn check_golden(name: &str, window: u32, message: &Message, expected: &[u8]) {
     encode(window, message, &mut out);
     assert_eq!(out, expected, "{name}: encoded bytes differ from the spec");
 
-    let header_bytes: [u8; 12] = expected[..12].try_into().unwrap();
-    let header = Header::decode(&header_bytes);
+    let (header, body) = split(expected);
     assert_eq!(header.window, window, "{name}: header window");
     assert_eq!(
         header.untrusted_len as usize,
-        expected.len() - 12,
+        body.len(),
         "{name}: header length"
     );
-    let decoded = decode(&header, &expected[12..], &LIMITS);
+    let decoded = decode(&header, body, &LIMITS);
     assert_eq!(
         decoded.as_ref(),
         Ok(message),
@@ -342,7 +351,7 @@ fn golden_keypress() {
     let (name, window, message, bytes) = cases().into_iter().next().unwrap();
     assert_eq!(name, "KEYPRESS");
     check_golden(name, window, &message, &bytes);
-    let header = Header::decode(&bytes[..12].try_into().unwrap());
+    let (header, _) = split(&bytes);
     assert_eq!(header.msg_type, 124);
     assert_eq!(header.window, 7);
     assert_eq!(header.untrusted_len, 20);
@@ -624,10 +633,10 @@ fn round_trip_every_variant() {
         seen[variant_index(&message)] = true;
         let mut bytes = Vec::new();
         encode(window, &message, &mut bytes);
-        let header = Header::decode(&bytes[..12].try_into().unwrap());
+        let (header, body) = split(&bytes);
         assert_eq!(header.window, window, "{name}");
         assert_eq!(
-            decode(&header, &bytes[12..], &LIMITS),
+            decode(&header, body, &LIMITS),
             Ok(message),
             "{name}: round trip"
         );

@@ -1,6 +1,9 @@
 //! The real demo agent process against the daemon state machine, over real sockets with a real
 //! sealed pool.
 
+// Test helpers fail the test loudly; that is what unwrap and indexing are for here.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 use std::collections::HashMap;
 use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;

@@ -417,8 +417,10 @@ impl Drop for PoolAllocator {
     }
 }
 
-// The allocator owns its mapping; `bytes_mut` ties access to `&mut self`.
+// The allocator owns its mapping; the memory is reached only through `bytes_mut`, which takes
+// `&mut self`, so neither moving it nor sharing `&PoolAllocator` exposes the pixels.
 unsafe impl Send for PoolAllocator {}
+unsafe impl Sync for PoolAllocator {}
 
 fn map_shared(fd: &OwnedFd, pages: usize) -> Result<NonNull<u8>, PoolError> {
     // SAFETY: a new shared mapping of the whole pool at an address of the kernel's choosing.

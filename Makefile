@@ -1,0 +1,26 @@
+# The whole set-up on a fresh Debian 12 machine is `make run` or `make test`: both install what
+# is missing first (scripts/install-deps).
+
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+CARGO ?= cargo
+FUZZ_SECONDS ?= 60
+
+.PHONY: deps build run test fuzz fuzz-replay
+
+deps:
+	@scripts/install-deps
+
+build: deps
+	$(CARGO) build --workspace --release
+
+run: deps
+	$(CARGO) run --release -p airgui
+
+test: deps
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) test --workspace
+
+# Runs every fuzz target for FUZZ_SECONDS each (needs a nightly toolchain and cargo-fuzz).
+fuzz: deps
+	scripts/fuzz $(FUZZ_SECONDS)

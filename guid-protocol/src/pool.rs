@@ -189,6 +189,17 @@ impl PoolView {
         self.base.as_ptr()
     }
 
+    /// Lends the whole view as bytes, for uploading damaged rectangles into a texture.
+    ///
+    /// The agent may change these bytes while they are lent, as any shared-memory client can
+    /// (wl_shm pools are read the same way): the worst it gets is a torn picture of its own
+    /// window. The mapping is read-only and its pool cannot shrink, so the reads themselves are
+    /// always valid.
+    pub fn with_bytes<T>(&self, read: impl FnOnce(&[u8]) -> T) -> T {
+        // SAFETY: `base..base+len` is our own live read-only mapping (see above).
+        read(unsafe { std::slice::from_raw_parts(self.base.as_ptr(), self.len) })
+    }
+
     /// Copies `dst.len()` bytes from `offset`; false (and nothing copied) if out of range.
     pub fn copy_to(&self, offset: usize, dst: &mut [u8]) -> bool {
         if offset

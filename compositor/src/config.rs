@@ -1,0 +1,972 @@
+//! airgui's TOML config: the embedded defaults (`assets/airgui.toml`), overlaid by the user's
+//! `--config` file, deserialized strictly and validated before anything starts.
+//!
+//! Names and label colours decide what the user trusts on screen, so a config that is wrong in
+//! any way is refused with the key path and the problem, rather than half-applied.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::fmt;
+use std::ops::RangeInclusive;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use guid_protocol::msg::{MAX_WINDOW_HEIGHT, MAX_WINDOW_WIDTH};
+use serde::{Deserialize, Deserializer};
+
+/// The defaults, embedded so that airgui runs with no config file at all.
+const DEFAULTS: &str = include_str!("../../assets/airgui.toml");
+
+/// What qube and zone names must look like (Qubes' rule), for error messages.
+const NAME_RULE: &str = "1 to 31 letters, digits, '-' or '_', starting with a letter";
+
+const GIB: u64 = 1 << 30;
+const MAX_WINDOWS: RangeInclusive<usize> = 1..=10_000;
+const MAX_POOL_BYTES: RangeInclusive<u64> = 1..=16 * GIB;
+const OUTPUT_WIDTH: RangeInclusive<u32> = 1..=MAX_WINDOW_WIDTH;
+const OUTPUT_HEIGHT: RangeInclusive<u32> = 1..=MAX_WINDOW_HEIGHT;
+const REFRESH_HZ: RangeInclusive<u32> = 1..=1000;
+const CLIPBOARD_BYTES: RangeInclusive<usize> = 1..=256_000;
+const BORDER_WIDTH: RangeInclusive<u32> = 1..=32;
+const TITLE_HEIGHT: RangeInclusive<u32> = 12..=64;
+
+/// The whole configuration, valid once returned by [`Config::load`] or [`Config::from_overlay`].
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub zone: ZoneConfig,
+    pub output: OutputConfig,
+    pub labels: Labels,
+    /// The `[[qube]]` tables; none by default.
+    #[serde(rename = "qube", default)]
+    pub qubes: Vec<QubeConfig>,
+    pub clipboard: ClipboardConfig,
+    pub ipc: IpcConfig,
+    pub keyboard: KeyboardConfig,
+    pub decorations: DecorationConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ZoneConfig {
+    pub name: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Serves its own qubes over RDP.
+    Slave,
+    /// Also connects to the slaves and shows their zones.
+    Master,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputConfig {
+    pub width: u32,
+    pub height: u32,
+    pub refresh_hz: u32,
+}
+
+/// Label name to colour.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Labels(pub BTreeMap<String, Rgb>);
+
+/// A colour, written `#rrggbb` in the config.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rgb {
+    pub r: u8,
+    pub g: u8,
+    pub b: u8,
+}
+
+impl Rgb {
+    /// As `0xRRGGBB`.
+    pub fn to_u32(self) -> u32 {
+        u32::from_be_bytes([0, self.r, self.g, self.b])
+    }
+}
+
+/// One `[[qube]]` table.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "QubeTable")]
+pub struct QubeConfig {
+    pub name: String,
+    pub label: String,
+    pub endpoint: QubeEndpoint,
+    pub pool: Option<PathBuf>,
+    pub allow_fullscreen: bool,
+    pub max_windows: usize,
+    pub allow_utf8_titles: bool,
+    pub max_pool_bytes: u64,
+}
+
+/// How a qube's agent and airgui meet (see docs/guid-protocol.md, Transport).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QubeEndpoint {
+    /// airgui creates this socket; whoever connects to it is the qube.
+    Listen(PathBuf),
+    /// The agent listens on this socket and airgui connects to it.
+    Connect(PathBuf),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClipboardConfig {
+    pub max_bytes: usize,
+    pub policy: Vec<PolicyRule>,
+}
+
+/// One clipboard rule; `from` and `to` are `"*"` or a qube name.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyRule {
+    pub from: String,
+    pub to: String,
+    pub action: PolicyAction,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PolicyAction {
+    Allow,
+    Deny,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IpcConfig {
+    /// Empty means the default path; see [`Config::ipc_socket`].
+    pub socket: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyboardConfig {
+    pub layout: String,
+    pub variant: String,
+    pub options: String,
+    pub model: String,
+    pub repeat_delay_ms: u32,
+    pub repeat_rate_hz: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecorationConfig {
+    pub border_width: u32,
+    pub title_height: u32,
+}
+
+/// Why a config was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read. (The I/O error is in the message, not a `source`, so that
+    /// anyhow does not print it twice.)
+    #[error("config: cannot read {}: {error}", path.display())]
+    Read {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    /// Not TOML; `message` is toml's, with line and column.
+    #[error("config: {}{message}", file_prefix(.file.as_deref()))]
+    Syntax {
+        file: Option<PathBuf>,
+        message: String,
+    },
+    /// TOML, but not a valid config: `key` is the path, e.g. `qube[1].label`.
+    #[error("config: {}{key}: {message}", file_prefix(.file.as_deref()))]
+    Invalid {
+        file: Option<PathBuf>,
+        key: String,
+        message: String,
+    },
+}
+
+fn file_prefix(file: Option<&Path>) -> String {
+    file.map(|f| format!("{}: ", f.display()))
+        .unwrap_or_default()
+}
+
+impl ConfigError {
+    fn invalid(key: impl Into<String>, message: impl Into<String>) -> Self {
+        ConfigError::Invalid {
+            file: None,
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+
+    /// Names the user file the error came from (the defaults alone are always valid).
+    fn in_file(mut self, path: &Path) -> Self {
+        match &mut self {
+            ConfigError::Syntax { file, .. } | ConfigError::Invalid { file, .. } => {
+                *file = Some(path.to_path_buf());
+            }
+            ConfigError::Read { .. } => {}
+        }
+        self
+    }
+}
+
+impl Config {
+    /// Defaults overlaid by the file at `path` (if any), validated.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let Some(path) = path else {
+            return Config::from_overlay(None);
+        };
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
+            path: path.to_path_buf(),
+            error,
+        })?;
+        Config::from_overlay(Some(&text)).map_err(|e| e.in_file(path))
+    }
+
+    /// Same from a string (for tests and for `load`).
+    pub fn from_overlay(user_toml: Option<&str>) -> Result<Config, ConfigError> {
+        let mut merged = parse(DEFAULTS)?;
+        if let Some(user) = user_toml {
+            merge(&mut merged, parse(user)?);
+        }
+        let config: Config = serde_path_to_error::deserialize(toml::Value::Table(merged))
+            .map_err(|e| ConfigError::invalid(e.path().to_string(), e.inner().message()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// The label's colour for a qube (always resolvable after validation).
+    pub fn label_colour(&self, label: &str) -> Option<Rgb> {
+        self.labels.0.get(label).copied()
+    }
+
+    /// The IPC socket path: `ipc.socket` if not empty, else `$XDG_RUNTIME_DIR/airgui/<zone>.ipc`,
+    /// else `/tmp/airgui-<uid>/<zone>.ipc`.
+    pub fn ipc_socket(&self) -> PathBuf {
+        ipc_socket_path(
+            &self.ipc.socket,
+            &self.zone.name,
+            std::env::var_os("XDG_RUNTIME_DIR"),
+            rustix::process::getuid().as_raw(),
+        )
+    }
+
+    /// The checks serde cannot express; the first failure is returned.
+    fn validate(&self) -> Result<(), ConfigError> {
+        check_name("zone.name", &self.zone.name, "zone")?;
+
+        let o = &self.output;
+        check_range("output.width", o.width, OUTPUT_WIDTH)?;
+        check_range("output.height", o.height, OUTPUT_HEIGHT)?;
+        check_range("output.refresh_hz", o.refresh_hz, REFRESH_HZ)?;
+
+        let d = &self.decorations;
+        check_range("decorations.border_width", d.border_width, BORDER_WIDTH)?;
+        check_range("decorations.title_height", d.title_height, TITLE_HEIGHT)?;
+
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        for (i, q) in self.qubes.iter().enumerate() {
+            let key = |field: &str| format!("qube[{i}].{field}");
+            check_name(&key("name"), &q.name, "qube")?;
+            if let Some(first) = seen.insert(&q.name, i) {
+                return Err(ConfigError::invalid(
+                    key("name"),
+                    format!("{:?} is already the name of qube[{first}]", q.name),
+                ));
+            }
+            if self.label_colour(&q.label).is_none() {
+                let known: Vec<&str> = self.labels.0.keys().map(String::as_str).collect();
+                return Err(ConfigError::invalid(
+                    key("label"),
+                    format!(
+                        "{:?} is not a label in [labels] (known: {})",
+                        q.label,
+                        known.join(", ")
+                    ),
+                ));
+            }
+            let (endpoint_key, endpoint_path) = match &q.endpoint {
+                QubeEndpoint::Listen(p) => ("listen", p),
+                QubeEndpoint::Connect(p) => ("connect", p),
+            };
+            check_path(&key(endpoint_key), endpoint_path)?;
+            if let Some(pool) = &q.pool {
+                check_path(&key("pool"), pool)?;
+            }
+            check_range(&key("max_windows"), q.max_windows, MAX_WINDOWS)?;
+            check_range(&key("max_pool_bytes"), q.max_pool_bytes, MAX_POOL_BYTES)?;
+        }
+
+        let c = &self.clipboard;
+        check_range("clipboard.max_bytes", c.max_bytes, CLIPBOARD_BYTES)?;
+        for (i, rule) in c.policy.iter().enumerate() {
+            for (field, who) in [("from", &rule.from), ("to", &rule.to)] {
+                if who != "*" && !seen.contains_key(who.as_str()) {
+                    return Err(ConfigError::invalid(
+                        format!("clipboard.policy[{i}].{field}"),
+                        format!("{who:?} is neither \"*\" nor the name of a configured qube"),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl ClipboardConfig {
+    /// May data copied in qube `from` be pasted into qube `to`? The first matching rule decides;
+    /// no match denies.
+    pub fn allows(&self, from: &str, to: &str) -> bool {
+        let matches = |pattern: &str, name: &str| pattern == "*" || pattern == name;
+        self.policy
+            .iter()
+            .find(|rule| matches(&rule.from, from) && matches(&rule.to, to))
+            .is_some_and(|rule| rule.action == PolicyAction::Allow)
+    }
+}
+
+impl FromStr for Rgb {
+    type Err = String;
+
+    /// Parses `#rrggbb`, hex digits in either case.
+    fn from_str(s: &str) -> Result<Rgb, String> {
+        let bad = || format!("{s:?} is not a colour (\"#rrggbb\")");
+        let hex = s.strip_prefix('#').ok_or_else(bad)?;
+        // from_str_radix alone would also take a sign, so check the digits first.
+        if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(bad());
+        }
+        let byte = |at: usize| {
+            hex.get(at..at + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .ok_or_else(bad)
+        };
+        Ok(Rgb {
+            r: byte(0)?,
+            g: byte(2)?,
+            b: byte(4)?,
+        })
+    }
+}
+
+impl fmt::Display for Rgb {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{:02x}{:02x}{:02x}", self.r, self.g, self.b)
+    }
+}
+
+impl<'de> Deserialize<'de> for Rgb {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Rgb, D::Error> {
+        let s = String::deserialize(deserializer)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// A `[[qube]]` table as written; becomes a [`QubeConfig`] once `listen`/`connect` is settled.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QubeTable {
+    name: String,
+    label: String,
+    listen: Option<PathBuf>,
+    connect: Option<PathBuf>,
+    pool: Option<PathBuf>,
+    #[serde(default)]
+    allow_fullscreen: bool,
+    #[serde(default = "default_max_windows")]
+    max_windows: usize,
+    #[serde(default)]
+    allow_utf8_titles: bool,
+    #[serde(default = "default_max_pool_bytes")]
+    max_pool_bytes: u64,
+}
+
+// Per-qube defaults live here, not in assets/airgui.toml, because there are no qubes by default;
+// they are the protocol crate's, so the two cannot drift apart.
+fn default_max_windows() -> usize {
+    guid_protocol::sanitize::DEFAULT_MAX_WINDOWS
+}
+
+fn default_max_pool_bytes() -> u64 {
+    guid_protocol::pool::DEFAULT_MAX_POOL_BYTES
+}
+
+impl TryFrom<QubeTable> for QubeConfig {
+    type Error = &'static str;
+
+    fn try_from(t: QubeTable) -> Result<QubeConfig, Self::Error> {
+        let endpoint = match (t.listen, t.connect) {
+            (Some(path), None) => QubeEndpoint::Listen(path),
+            (None, Some(path)) => QubeEndpoint::Connect(path),
+            (Some(_), Some(_)) => return Err("has both `listen` and `connect`; set exactly one"),
+            (None, None) => return Err("has neither `listen` nor `connect`; set exactly one"),
+        };
+        Ok(QubeConfig {
+            name: t.name,
+            label: t.label,
+            endpoint,
+            pool: t.pool,
+            allow_fullscreen: t.allow_fullscreen,
+            max_windows: t.max_windows,
+            allow_utf8_titles: t.allow_utf8_titles,
+            max_pool_bytes: t.max_pool_bytes,
+        })
+    }
+}
+
+fn parse(text: &str) -> Result<toml::Table, ConfigError> {
+    text.parse::<toml::Table>()
+        .map_err(|e| ConfigError::Syntax {
+            file: None,
+            message: e.to_string().trim_end().to_owned(),
+        })
+}
+
+/// Overlays `user` on `base`: tables merge key by key, any other value replaces.
+fn merge(base: &mut toml::Table, user: toml::Table) {
+    for (key, value) in user {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(base_table)), toml::Value::Table(user_table)) => {
+                merge(base_table, user_table);
+            }
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+/// Qubes' rule for qube (and here zone) names.
+fn is_valid_name(name: &str) -> bool {
+    name.len() <= 31
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+fn check_name(key: &str, name: &str, what: &str) -> Result<(), ConfigError> {
+    if is_valid_name(name) {
+        Ok(())
+    } else {
+        Err(ConfigError::invalid(
+            key,
+            format!("{name:?} is not a {what} name ({NAME_RULE})"),
+        ))
+    }
+}
+
+fn check_range<T>(key: &str, value: T, range: RangeInclusive<T>) -> Result<(), ConfigError>
+where
+    T: PartialOrd + fmt::Display,
+{
+    if range.contains(&value) {
+        Ok(())
+    } else {
+        Err(ConfigError::invalid(
+            key,
+            format!(
+                "{value} is out of range ({} to {})",
+                range.start(),
+                range.end()
+            ),
+        ))
+    }
+}
+
+fn check_path(key: &str, path: &Path) -> Result<(), ConfigError> {
+    if path.as_os_str().is_empty() {
+        Err(ConfigError::invalid(key, "is empty; give a path"))
+    } else {
+        Ok(())
+    }
+}
+
+/// [`Config::ipc_socket`] without the environment, so that it can be tested.
+fn ipc_socket_path(socket: &str, zone: &str, runtime_dir: Option<OsString>, uid: u32) -> PathBuf {
+    if !socket.is_empty() {
+        return PathBuf::from(socket);
+    }
+    let file = format!("{zone}.ipc");
+    // The XDG spec says to ignore a relative XDG_RUNTIME_DIR.
+    match runtime_dir.map(PathBuf::from) {
+        Some(dir) if dir.is_absolute() => dir.join("airgui").join(file),
+        _ => PathBuf::from(format!("/tmp/airgui-{uid}")).join(file),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A user file with one valid qube, and `extra` appended to that qube's table.
+    fn one_qube(extra: &str) -> String {
+        format!(
+            "[[qube]]\nname = \"work\"\nlabel = \"blue\"\nlisten = \"/run/work.sock\"\n{extra}\n"
+        )
+    }
+
+    fn err(user: &str) -> String {
+        match Config::from_overlay(Some(user)) {
+            Ok(c) => panic!("accepted {user:?} as {c:?}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    fn ok(user: &str) -> Config {
+        match Config::from_overlay(Some(user)) {
+            Ok(c) => c,
+            Err(e) => panic!("refused {user:?}: {e}"),
+        }
+    }
+
+    #[test]
+    fn defaults_parse_and_hold_the_documented_values() {
+        let c = Config::from_overlay(None).unwrap();
+        assert_eq!(c.zone.role, Role::Slave);
+        assert!(c.qubes.is_empty());
+        assert_eq!(c.keyboard.layout, "us");
+        assert_eq!(c.keyboard.variant, "");
+        assert_eq!(c.keyboard.options, "");
+        assert_eq!(c.keyboard.model, "");
+        assert_eq!(c.keyboard.repeat_delay_ms, 600);
+        assert_eq!(c.keyboard.repeat_rate_hz, 25);
+        assert_eq!(c.decorations.border_width, 3);
+        assert_eq!(c.decorations.title_height, 24);
+        assert_eq!(c.ipc.socket, "");
+        let labels = [
+            ("red", "#cc0000"),
+            ("orange", "#f57900"),
+            ("yellow", "#edd400"),
+            ("green", "#73d216"),
+            ("gray", "#555555"),
+            ("blue", "#3465a4"),
+            ("purple", "#75507b"),
+            ("black", "#000000"),
+        ];
+        assert_eq!(c.labels.0.len(), labels.len());
+        for (name, colour) in labels {
+            assert_eq!(c.label_colour(name).unwrap().to_string(), colour);
+        }
+        assert_eq!(
+            c.clipboard.policy,
+            vec![PolicyRule {
+                from: "*".into(),
+                to: "*".into(),
+                action: PolicyAction::Allow
+            }]
+        );
+        assert_eq!(Config::load(None).unwrap(), c);
+    }
+
+    #[test]
+    fn the_commented_qube_example_is_valid_and_shows_the_defaults() {
+        let start = DEFAULTS.find("# [[qube]]").unwrap();
+        let example: String = DEFAULTS[start..]
+            .lines()
+            .map(|l| l.strip_prefix("# ").unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let c = ok(&example);
+        let q = &c.qubes[0];
+        assert_eq!(q.name, "work");
+        assert!(matches!(q.endpoint, QubeEndpoint::Listen(_)));
+        assert_eq!(q.pool, None);
+        // Its values are the defaults, as its comments say.
+        let plain = &ok(&one_qube("")).qubes[0];
+        assert_eq!(q.allow_fullscreen, plain.allow_fullscreen);
+        assert_eq!(q.max_windows, plain.max_windows);
+        assert_eq!(q.allow_utf8_titles, plain.allow_utf8_titles);
+        assert_eq!(q.max_pool_bytes, plain.max_pool_bytes);
+    }
+
+    #[test]
+    fn qube_defaults() {
+        let c = ok(&one_qube(""));
+        assert_eq!(
+            c.qubes,
+            vec![QubeConfig {
+                name: "work".into(),
+                label: "blue".into(),
+                endpoint: QubeEndpoint::Listen("/run/work.sock".into()),
+                pool: None,
+                allow_fullscreen: false,
+                max_windows: 500,
+                allow_utf8_titles: false,
+                max_pool_bytes: 1 << 30,
+            }]
+        );
+    }
+
+    #[test]
+    fn tables_merge_deeply_and_other_values_replace() {
+        let c = ok(r##"
+            [output]
+            width = 800
+            [labels]
+            blue = "#0000FF"
+            pink = "#ff00ff"
+            [clipboard]
+            policy = [{ from = "*", to = "*", action = "deny" }]
+        "##);
+        assert_eq!(c.output.width, 800);
+        assert_eq!(c.output.height, 1080, "a sibling key keeps its default");
+        assert_eq!(c.label_colour("blue"), Some(Rgb { r: 0, g: 0, b: 255 }));
+        assert_eq!(
+            c.label_colour("pink"),
+            Some(Rgb {
+                r: 255,
+                g: 0,
+                b: 255
+            })
+        );
+        assert_eq!(
+            c.label_colour("red"),
+            Some(Rgb {
+                r: 0xcc,
+                g: 0,
+                b: 0
+            })
+        );
+        assert_eq!(c.label_colour("nope"), None);
+        assert_eq!(c.clipboard.policy.len(), 1, "arrays replace, not append");
+        assert_eq!(c.clipboard.max_bytes, 64_000);
+    }
+
+    #[test]
+    fn names() {
+        for good in ["a", "work", "W0rk-dev_2", &"a".repeat(31)] {
+            assert!(is_valid_name(good), "{good}");
+            ok(&format!(
+                "[zone]\nname = \"{good}\"\n{}",
+                one_qube("").replace("work", good)
+            ));
+        }
+        for bad in [
+            "",
+            "9lives",
+            "-a",
+            "_a",
+            "a b",
+            "a.b",
+            "é",
+            "a/b",
+            &"a".repeat(32),
+        ] {
+            assert!(!is_valid_name(bad), "{bad}");
+        }
+        assert_eq!(
+            err(&one_qube("").replace("work", "9lives")),
+            "config: qube[0].name: \"9lives\" is not a qube name (1 to 31 letters, digits, '-' \
+             or '_', starting with a letter)"
+        );
+        assert!(err("[zone]\nname = \"a b\"")
+            .starts_with("config: zone.name: \"a b\" is not a zone name"));
+    }
+
+    #[test]
+    fn qube_names_are_unique() {
+        let two = format!(
+            "{}{}",
+            one_qube(""),
+            one_qube("").replace("/run/work", "/run/w2")
+        );
+        assert_eq!(
+            err(&two),
+            "config: qube[1].name: \"work\" is already the name of qube[0]"
+        );
+        let c = ok(&format!(
+            "{}{}",
+            one_qube(""),
+            one_qube("").replace("work", "mail")
+        ));
+        assert_eq!(c.qubes.len(), 2);
+    }
+
+    #[test]
+    fn qube_labels_must_exist() {
+        let e = err(&one_qube("").replace("blue", "pink"));
+        assert!(
+            e.starts_with("config: qube[0].label: \"pink\" is not a label in [labels]"),
+            "{e}"
+        );
+        let c = ok(&format!(
+            "[labels]\npink = \"#ff00ff\"\n{}",
+            one_qube("").replace("blue", "pink")
+        ));
+        assert_eq!(
+            c.label_colour(&c.qubes[0].label),
+            Some(Rgb {
+                r: 255,
+                g: 0,
+                b: 255
+            })
+        );
+    }
+
+    #[test]
+    fn colours() {
+        assert_eq!(
+            "#0aFf10".parse(),
+            Ok(Rgb {
+                r: 10,
+                g: 255,
+                b: 16
+            })
+        );
+        assert_eq!("#000000".parse(), Ok(Rgb { r: 0, g: 0, b: 0 }));
+        for bad in [
+            "", "#", "0a0b0c", "#0a0b0", "#0a0b0c0", "#0g0000", "#+1+1+1", "#-1-1-1", "# 12345",
+        ] {
+            assert!(bad.parse::<Rgb>().is_err(), "{bad}");
+        }
+        assert_eq!(
+            err("[labels]\nred = \"#12345\""),
+            "config: labels.red: \"#12345\" is not a colour (\"#rrggbb\")"
+        );
+        assert!(err("[labels]\nred = 3").starts_with("config: labels.red: "));
+    }
+
+    #[test]
+    fn exactly_one_endpoint() {
+        let c = ok(&one_qube("").replace("listen", "connect"));
+        assert_eq!(
+            c.qubes[0].endpoint,
+            QubeEndpoint::Connect("/run/work.sock".into())
+        );
+        assert_eq!(
+            err(&one_qube("connect = \"/run/x.sock\"")),
+            "config: qube[0]: has both `listen` and `connect`; set exactly one"
+        );
+        assert_eq!(
+            err("[[qube]]\nname = \"work\"\nlabel = \"blue\""),
+            "config: qube[0]: has neither `listen` nor `connect`; set exactly one"
+        );
+        assert_eq!(
+            err(&one_qube("").replace("/run/work.sock", "")),
+            "config: qube[0].listen: is empty; give a path"
+        );
+    }
+
+    #[test]
+    fn pool_is_optional() {
+        let c = ok(&one_qube("pool = \"/proc/1/fd/3\""));
+        assert_eq!(c.qubes[0].pool, Some(PathBuf::from("/proc/1/fd/3")));
+        assert_eq!(
+            err(&one_qube("pool = \"\"")),
+            "config: qube[0].pool: is empty; give a path"
+        );
+    }
+
+    #[test]
+    fn qube_limits() {
+        let c = ok(&one_qube(
+            "allow_fullscreen = true\nallow_utf8_titles = true\nmax_windows = 10000\n\
+             max_pool_bytes = 17179869184",
+        ));
+        let q = &c.qubes[0];
+        assert!(q.allow_fullscreen && q.allow_utf8_titles);
+        assert_eq!((q.max_windows, q.max_pool_bytes), (10_000, 16 << 30));
+        ok(&one_qube("max_windows = 1\nmax_pool_bytes = 1"));
+        assert_eq!(
+            err(&one_qube("max_windows = 0")),
+            "config: qube[0].max_windows: 0 is out of range (1 to 10000)"
+        );
+        assert!(err(&one_qube("max_windows = 10001")).starts_with("config: qube[0].max_windows: "));
+        assert!(
+            err(&one_qube("max_pool_bytes = 0")).starts_with("config: qube[0].max_pool_bytes: ")
+        );
+        assert!(err(&one_qube("max_pool_bytes = 17179869185"))
+            .starts_with("config: qube[0].max_pool_bytes: "));
+        assert!(err(&one_qube("max_windows = -1")).starts_with("config: qube[0].max_windows: "));
+    }
+
+    #[test]
+    fn output_ranges() {
+        ok("[output]\nwidth = 1\nheight = 1\nrefresh_hz = 1");
+        ok("[output]\nwidth = 16384\nheight = 6144\nrefresh_hz = 1000");
+        assert_eq!(
+            err("[output]\nwidth = 0"),
+            "config: output.width: 0 is out of range (1 to 16384)"
+        );
+        assert!(err("[output]\nwidth = 16385").starts_with("config: output.width: "));
+        assert!(err("[output]\nheight = 0").starts_with("config: output.height: "));
+        assert!(err("[output]\nheight = 6145").starts_with("config: output.height: "));
+        assert!(err("[output]\nrefresh_hz = 0").starts_with("config: output.refresh_hz: "));
+        assert!(err("[output]\nrefresh_hz = 1001").starts_with("config: output.refresh_hz: "));
+        assert!(err("[output]\nwidth = -5").starts_with("config: output.width: "));
+    }
+
+    #[test]
+    fn decoration_ranges() {
+        ok("[decorations]\nborder_width = 1\ntitle_height = 12");
+        ok("[decorations]\nborder_width = 32\ntitle_height = 64");
+        assert!(err("[decorations]\nborder_width = 0")
+            .starts_with("config: decorations.border_width: "));
+        assert!(err("[decorations]\nborder_width = 33")
+            .starts_with("config: decorations.border_width: "));
+        assert!(err("[decorations]\ntitle_height = 11")
+            .starts_with("config: decorations.title_height: "));
+        assert!(err("[decorations]\ntitle_height = 65")
+            .starts_with("config: decorations.title_height: "));
+    }
+
+    #[test]
+    fn clipboard_max_bytes() {
+        ok("[clipboard]\nmax_bytes = 1");
+        ok("[clipboard]\nmax_bytes = 256000");
+        assert!(err("[clipboard]\nmax_bytes = 0").starts_with("config: clipboard.max_bytes: "));
+        assert!(err("[clipboard]\nmax_bytes = 256001").starts_with("config: clipboard.max_bytes: "));
+    }
+
+    #[test]
+    fn policy_names_must_be_star_or_a_qube() {
+        let rule = |from: &str, to: &str| {
+            format!("[clipboard]\npolicy = [{{ from = \"{from}\", to = \"{to}\", action = \"deny\" }}]\n{}", one_qube(""))
+        };
+        ok(&rule("work", "*"));
+        ok(&rule("*", "work"));
+        assert_eq!(
+            err(&rule("mail", "*")),
+            "config: clipboard.policy[0].from: \"mail\" is neither \"*\" nor the name of a \
+             configured qube"
+        );
+        assert!(err(&rule("*", "mail")).starts_with("config: clipboard.policy[0].to: "));
+        let e = err("[clipboard]\npolicy = [{ from = \"*\", to = \"*\", action = \"maybe\" }]");
+        assert!(e.starts_with("config: clipboard.policy[0].action: "), "{e}");
+        assert!(e.contains("maybe"), "{e}");
+        assert!(ok("[clipboard]\npolicy = []").clipboard.policy.is_empty());
+    }
+
+    #[test]
+    fn clipboard_allows_by_first_match() {
+        let rule = |from: &str, to: &str, action| PolicyRule {
+            from: from.into(),
+            to: to.into(),
+            action,
+        };
+        let c = ClipboardConfig {
+            max_bytes: 10,
+            policy: vec![
+                rule("vault", "*", PolicyAction::Deny),
+                rule("*", "vault", PolicyAction::Allow),
+                rule("work", "web", PolicyAction::Deny),
+                rule("*", "*", PolicyAction::Allow),
+            ],
+        };
+        assert!(!c.allows("vault", "web"));
+        assert!(
+            !c.allows("vault", "vault"),
+            "the first match wins over a later allow"
+        );
+        assert!(c.allows("web", "vault"));
+        assert!(!c.allows("work", "web"));
+        assert!(c.allows("web", "work"));
+        let none = ClipboardConfig {
+            max_bytes: 10,
+            policy: vec![rule("work", "web", PolicyAction::Allow)],
+        };
+        assert!(none.allows("work", "web"));
+        assert!(!none.allows("web", "work"), "no match denies");
+    }
+
+    #[test]
+    fn roles() {
+        assert_eq!(ok("[zone]\nrole = \"master\"").zone.role, Role::Master);
+        assert_eq!(ok("[zone]\nrole = \"slave\"").zone.role, Role::Slave);
+        assert!(err("[zone]\nrole = \"Master\"").starts_with("config: zone.role: "));
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_their_path() {
+        let e = err("[output]\nwidht = 800");
+        assert!(
+            e.starts_with("config: output.widht: unknown field `widht`"),
+            "{e}"
+        );
+        assert!(err("[nope]\na = 1").starts_with("config: nope: unknown field"));
+        assert!(
+            err(&one_qube("colour = \"red\"")).starts_with("config: qube[0].colour: unknown field")
+        );
+        assert!(err(
+            "[clipboard]\npolicy = [{ from = \"*\", to = \"*\", action = \"allow\", x = 1 }]"
+        )
+        .starts_with("config: clipboard.policy[0].x: unknown field"));
+    }
+
+    #[test]
+    fn wrong_types_name_the_key() {
+        assert!(err("[output]\nwidth = \"wide\"").starts_with("config: output.width: "));
+        assert!(err("output = 3").starts_with("config: output: "));
+        assert!(err("[[qube]]\nname = \"work\"\nlabel = 1\nlisten = \"/x\"")
+            .starts_with("config: qube[0].label: "));
+    }
+
+    #[test]
+    fn syntax_errors_carry_toml_line_and_column() {
+        let e = err("[output]\nwidth = = 3");
+        assert!(
+            e.starts_with("config: TOML parse error at line 2, column"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn load_names_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("airgui.toml");
+        std::fs::write(&path, "[output]\nwidth = 1280\n").unwrap();
+        assert_eq!(Config::load(Some(&path)).unwrap().output.width, 1280);
+
+        std::fs::write(&path, "[output]\nwidth = 0\n").unwrap();
+        let e = Config::load(Some(&path)).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            format!(
+                "config: {}: output.width: 0 is out of range (1 to 16384)",
+                path.display()
+            )
+        );
+
+        std::fs::write(&path, "[output\n").unwrap();
+        let e = Config::load(Some(&path)).unwrap_err().to_string();
+        assert!(
+            e.starts_with(&format!(
+                "config: {}: TOML parse error at line 1",
+                path.display()
+            )),
+            "{e}"
+        );
+
+        let missing = dir.path().join("missing.toml");
+        let e = Config::load(Some(&missing)).unwrap_err().to_string();
+        assert!(
+            e.starts_with(&format!("config: cannot read {}: ", missing.display())),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn ipc_socket_paths() {
+        let c = ok("[zone]\nname = \"cloud\"\n[ipc]\nsocket = \"/run/a.ipc\"");
+        assert_eq!(c.ipc_socket(), PathBuf::from("/run/a.ipc"));
+        assert_eq!(
+            ipc_socket_path("", "cloud", Some("/run/user/7".into()), 7),
+            PathBuf::from("/run/user/7/airgui/cloud.ipc")
+        );
+        assert_eq!(
+            ipc_socket_path("", "cloud", None, 7),
+            PathBuf::from("/tmp/airgui-7/cloud.ipc")
+        );
+        assert_eq!(
+            ipc_socket_path("", "cloud", Some("relative".into()), 7),
+            PathBuf::from("/tmp/airgui-7/cloud.ipc")
+        );
+        assert_eq!(
+            ipc_socket_path("", "cloud", Some("".into()), 7),
+            PathBuf::from("/tmp/airgui-7/cloud.ipc")
+        );
+    }
+}

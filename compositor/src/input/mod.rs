@@ -1,0 +1,299 @@
+//! Input from any source (test input over IPC now; RDP and libinput later) enters here, as evdev
+//! key codes and pointer events in output coordinates, and goes through the same shortcuts,
+//! focus rules and routing whatever its source.
+
+pub mod focus;
+pub mod keymap;
+pub mod shortcuts;
+
+use std::collections::HashSet;
+
+use guid_protocol::msg::{state as xstate, Message, KEYMAP_LEN};
+use smithay::backend::input::{ButtonState, KeyState};
+use smithay::input::keyboard::{Keycode, ModifiersState};
+use smithay::input::pointer::{ButtonEvent, MotionEvent};
+use smithay::utils::{Logical, Point, SERIAL_COUNTER};
+use tracing::info;
+
+use crate::qubes::events::tell_geometry;
+use crate::qubes::WindowKey;
+use crate::shell::Hit;
+use crate::state::State;
+use focus::FocusTarget;
+use shortcuts::Shortcut;
+
+/// Wheel steps sent for one axis event at most, however large the event says it is.
+const MAX_WHEEL_STEPS: i32 = 10;
+
+/// evdev button codes.
+pub const BTN_LEFT: u32 = 0x110;
+pub const BTN_RIGHT: u32 = 0x111;
+pub const BTN_MIDDLE: u32 = 0x112;
+pub const BTN_SIDE: u32 = 0x113;
+pub const BTN_EXTRA: u32 = 0x114;
+
+#[derive(Debug, Default)]
+pub struct InputState {
+    /// Pointer position in output coordinates.
+    pub pointer: (f64, f64),
+    /// X button mask of the buttons held.
+    pub buttons: u32,
+    /// X modifier mask as last reported by the keyboard.
+    pub x_modifiers: u32,
+    /// A window being dragged by its title bar, and where the pointer was.
+    drag: Option<(WindowKey, (f64, f64))>,
+    /// Keys whose press was a shortcut: their release is swallowed too.
+    swallowed: HashSet<u32>,
+}
+
+/// KEYMAP_NOTIFY's bitmap of the keys held, from their X (xkb) keycodes.
+pub fn keys_held_bitmap(keycodes: impl IntoIterator<Item = u32>) -> [u8; KEYMAP_LEN] {
+    let mut bitmap = [0u8; KEYMAP_LEN];
+    for code in keycodes {
+        let code = code as usize;
+        if let Some(byte) = bitmap.get_mut(code / 8) {
+            *byte |= 1 << (code % 8);
+        }
+    }
+    bitmap
+}
+
+/// The X modifier mask for xkb's modifiers.
+pub fn x_modifiers(modifiers: &ModifiersState) -> u32 {
+    [
+        (modifiers.shift, xstate::SHIFT),
+        (modifiers.caps_lock, xstate::LOCK),
+        (modifiers.ctrl, xstate::CONTROL),
+        (modifiers.alt, xstate::MOD1),
+        (modifiers.num_lock, xstate::MOD2),
+        (modifiers.logo, xstate::MOD4),
+    ]
+    .into_iter()
+    .filter(|(on, _)| *on)
+    .fold(0, |mask, (_, bit)| mask | bit)
+}
+
+/// The X button number for an evdev button.
+pub fn x_button(evdev: u32) -> Option<u32> {
+    match evdev {
+        BTN_LEFT => Some(1),
+        BTN_MIDDLE => Some(2),
+        BTN_RIGHT => Some(3),
+        BTN_SIDE => Some(8),
+        BTN_EXTRA => Some(9),
+        _ => None,
+    }
+}
+
+/// The X state-mask bit of a held button (buttons 1 to 5 only).
+fn x_button_mask(button: u32) -> u32 {
+    match button {
+        1 => xstate::BUTTON1,
+        2 => xstate::BUTTON2,
+        3 => xstate::BUTTON3,
+        _ => 0,
+    }
+}
+
+impl State {
+    /// A key went down or up (`evdev` code).
+    pub fn handle_key(&mut self, evdev: u32, pressed: bool) {
+        let Some(keyboard) = self.airgui.seat.get_keyboard() else {
+            return;
+        };
+        let state = if pressed {
+            KeyState::Pressed
+        } else {
+            KeyState::Released
+        };
+        let serial = SERIAL_COUNTER.next_serial();
+        let time = self.airgui.now_ms();
+        let shortcut = keyboard.input(
+            self,
+            Keycode::new(evdev + 8),
+            state,
+            serial,
+            time,
+            |state, modifiers, key| {
+                shortcuts::filter(
+                    &mut state.airgui.input.swallowed,
+                    modifiers,
+                    &key,
+                    evdev,
+                    pressed,
+                )
+            },
+        );
+        if let Some(shortcut) = shortcut {
+            self.run_shortcut(shortcut);
+        }
+    }
+
+    fn run_shortcut(&mut self, shortcut: Shortcut) {
+        let focused = self.airgui.shell.focus();
+        match (shortcut, focused) {
+            (Shortcut::Copy, Some(key)) => {
+                let Some(name) = self.airgui.qubes.get(key.qube).map(|q| q.name().to_owned())
+                else {
+                    return;
+                };
+                self.airgui.clipboard.copy_requested(&name);
+                self.send(key.qube, Some(key.window), &Message::ClipboardReq);
+            }
+            (Shortcut::Paste, Some(key)) => {
+                let Some(name) = self.airgui.qubes.get(key.qube).map(|q| q.name().to_owned())
+                else {
+                    return;
+                };
+                match self
+                    .airgui
+                    .clipboard
+                    .paste(&name, &self.airgui.config.clipboard)
+                {
+                    Ok(data) => {
+                        self.send(key.qube, Some(key.window), &Message::ClipboardData(data))
+                    }
+                    Err(refused) => info!(qube = %name, "paste refused: {refused}"),
+                }
+            }
+            (Shortcut::FocusNext, _) => {
+                self.airgui.shell.cycle_focus();
+                self.sync_keyboard_focus();
+                self.airgui.queue_redraw();
+            }
+            (Shortcut::Copy | Shortcut::Paste | Shortcut::Swallowed, _) => {}
+        }
+    }
+
+    /// The pointer moved to (x, y) in output coordinates.
+    pub fn handle_pointer_motion(&mut self, x: f64, y: f64) {
+        let (width, height) = self.airgui.shell.output();
+        let x = x.clamp(0.0, f64::from(width.saturating_sub(1)));
+        let y = y.clamp(0.0, f64::from(height.saturating_sub(1)));
+        self.airgui.input.pointer = (x, y);
+        if let Some((key, (last_x, last_y))) = self.airgui.input.drag {
+            let (dx, dy) = ((x - last_x) as i32, (y - last_y) as i32);
+            if dx != 0 || dy != 0 {
+                self.airgui.input.drag =
+                    Some((key, (last_x + f64::from(dx), last_y + f64::from(dy))));
+                let moved = self.airgui.shell.move_by(key, dx, dy);
+                tell_geometry(self, key, moved);
+                self.airgui.queue_redraw();
+            }
+            return;
+        }
+        let focus = self.pointer_target_at(x, y);
+        let Some(pointer) = self.airgui.seat.get_pointer() else {
+            return;
+        };
+        let event = MotionEvent {
+            location: (x, y).into(),
+            serial: SERIAL_COUNTER.next_serial(),
+            time: self.airgui.now_ms(),
+        };
+        pointer.motion(self, focus, &event);
+        pointer.frame(self);
+    }
+
+    /// The window content under (x, y), as a pointer focus with its origin.
+    fn pointer_target_at(&self, x: f64, y: f64) -> Option<(FocusTarget, Point<f64, Logical>)> {
+        let (key, hit) = self.airgui.shell.hit(x as i32, y as i32)?;
+        if !matches!(hit, Hit::Content { .. }) {
+            return None;
+        }
+        let content = self.airgui.shell.window(key)?.content;
+        let window = self.airgui.qubes.get(key.qube)?.windows.get(&key.window)?;
+        Some((
+            FocusTarget::Qube(window.target.clone()),
+            (f64::from(content.x), f64::from(content.y)).into(),
+        ))
+    }
+
+    /// A pointer button went down or up (`evdev` button code). Clicks focus and raise; the
+    /// title bar drags, the close button asks the agent to close.
+    pub fn handle_pointer_button(&mut self, evdev: u32, pressed: bool) {
+        let (x, y) = self.airgui.input.pointer;
+        if pressed {
+            match self.airgui.shell.hit(x as i32, y as i32) {
+                Some((key, Hit::Content { .. })) => self.focus_window(key),
+                Some((key, Hit::TitleBar)) => {
+                    self.focus_window(key);
+                    if evdev == BTN_LEFT {
+                        self.airgui.input.drag = Some((key, (x, y)));
+                    }
+                }
+                Some((key, Hit::CloseButton)) => {
+                    self.send(key.qube, Some(key.window), &Message::Close);
+                }
+                Some((key, Hit::Border)) => self.focus_window(key),
+                None => {}
+            }
+        } else if evdev == BTN_LEFT && self.airgui.input.drag.take().is_some() {
+            // The drag ends; the pointer is over whatever is there now.
+            self.handle_pointer_motion(x, y);
+        }
+        let Some(pointer) = self.airgui.seat.get_pointer() else {
+            return;
+        };
+        let event = ButtonEvent {
+            serial: SERIAL_COUNTER.next_serial(),
+            time: self.airgui.now_ms(),
+            button: evdev,
+            state: if pressed {
+                ButtonState::Pressed
+            } else {
+                ButtonState::Released
+            },
+        };
+        pointer.button(self, &event);
+        pointer.frame(self);
+        // X reports the buttons held before the event, so the mask changes after it is sent.
+        let mask = x_button(evdev).map_or(0, x_button_mask);
+        if pressed {
+            self.airgui.input.buttons |= mask;
+        } else {
+            self.airgui.input.buttons &= !mask;
+        }
+    }
+
+    /// The user clicked a window: it gets focus and comes to the top.
+    fn focus_window(&mut self, key: WindowKey) {
+        self.airgui.shell.set_focus(Some(key));
+        self.sync_keyboard_focus();
+        self.airgui.queue_redraw();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modifier_masks_follow_x() {
+        let modifiers = ModifiersState {
+            ctrl: true,
+            shift: true,
+            logo: true,
+            ..ModifiersState::default()
+        };
+        assert_eq!(x_modifiers(&modifiers), 1 | 4 | 64);
+        assert_eq!(x_modifiers(&ModifiersState::default()), 0);
+    }
+
+    #[test]
+    fn the_keymap_bitmap_sets_one_bit_per_x_keycode() {
+        let bitmap = keys_held_bitmap([9, 38, 255, 256]);
+        assert_eq!(bitmap[1], 0b10);
+        assert_eq!(bitmap[4], 0b100_0000);
+        assert_eq!(bitmap[31], 0b1000_0000);
+        assert_eq!(bitmap.iter().map(|b| b.count_ones()).sum::<u32>(), 3);
+    }
+
+    #[test]
+    fn buttons_map_to_x_numbers() {
+        assert_eq!(x_button(BTN_LEFT), Some(1));
+        assert_eq!(x_button(BTN_MIDDLE), Some(2));
+        assert_eq!(x_button(BTN_RIGHT), Some(3));
+        assert_eq!(x_button(0x100), None);
+    }
+}

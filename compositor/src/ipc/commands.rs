@@ -1,0 +1,149 @@
+//! What each IPC request does.
+
+use serde_json::{json, Value};
+
+use super::Request;
+use crate::input::BTN_LEFT;
+use crate::state::State;
+
+/// Answers one request line.
+pub fn handle_line(state: &mut State, line: &[u8]) -> Value {
+    let request = match serde_json::from_slice::<Request>(line) {
+        Ok(request) => request,
+        Err(error) => return failure(format!("bad request: {error}")),
+    };
+    match execute(state, request) {
+        Ok(Value::Object(mut reply)) => {
+            reply.insert("ok".into(), true.into());
+            Value::Object(reply)
+        }
+        Ok(other) => json!({ "ok": true, "result": other }),
+        Err(error) => failure(error),
+    }
+}
+
+fn failure(error: String) -> Value {
+    json!({ "ok": false, "error": error })
+}
+
+fn execute(state: &mut State, request: Request) -> Result<Value, String> {
+    let needs_test_input = matches!(
+        request,
+        Request::Key { .. }
+            | Request::Type { .. }
+            | Request::PointerMove { .. }
+            | Request::Click { .. }
+    );
+    if needs_test_input && !state.airgui.test_input {
+        return Err("test input is off: start airgui with --test-input to inject input".into());
+    }
+    match request {
+        Request::Qubes => Ok(json!({ "qubes": qubes(state) })),
+        Request::Windows => Ok(json!({ "windows": windows(state) })),
+        Request::Clipboard => Ok(match state.airgui.clipboard.contents() {
+            Some(contents) => json!({
+                "holds": true,
+                "source": contents.source,
+                "bytes": contents.data.len(),
+                "age_ms": contents.copied_at.elapsed().as_millis() as u64,
+            }),
+            None => json!({ "holds": false }),
+        }),
+        Request::Screenshot { path } => {
+            state.render_if_queued();
+            let shot = state.backend.screenshot().map_err(|e| format!("{e:#}"))?;
+            shot.write_png(&path).map_err(|e| format!("{e:#}"))?;
+            Ok(json!({ "path": path, "width": shot.width, "height": shot.height }))
+        }
+        Request::Key { name } => {
+            let keys = state.airgui.keys.chord(&name).map_err(|e| e.to_string())?;
+            press_chord(state, &keys);
+            Ok(json!({}))
+        }
+        Request::Type { text } => {
+            let chords = state.airgui.keys.text(&text).map_err(|e| e.to_string())?;
+            for keys in chords {
+                press_chord(state, &keys);
+            }
+            Ok(json!({}))
+        }
+        Request::PointerMove { x, y } => {
+            state.handle_pointer_motion(x, y);
+            Ok(json!({}))
+        }
+        Request::Click { x, y, button } => {
+            let evdev = match button.unwrap_or(1) {
+                1 => BTN_LEFT,
+                2 => crate::input::BTN_MIDDLE,
+                3 => crate::input::BTN_RIGHT,
+                other => return Err(format!("button {other}: use 1, 2 or 3")),
+            };
+            state.handle_pointer_motion(x, y);
+            state.handle_pointer_button(evdev, true);
+            state.handle_pointer_button(evdev, false);
+            Ok(json!({}))
+        }
+    }
+}
+
+/// Presses the keys in order and releases them in reverse.
+fn press_chord(state: &mut State, keys: &[u32]) {
+    for key in keys {
+        state.handle_key(*key, true);
+    }
+    for key in keys.iter().rev() {
+        state.handle_key(*key, false);
+    }
+}
+
+fn qubes(state: &State) -> Vec<Value> {
+    state
+        .airgui
+        .qubes
+        .iter()
+        .map(|qube| {
+            json!({
+                "name": qube.name(),
+                "label": qube.config.label,
+                "colour": qube.colour.to_string(),
+                "connected": qube.link.is_some(),
+                "windows": qube.windows.len(),
+            })
+        })
+        .collect()
+}
+
+/// Every window, topmost first.
+fn windows(state: &State) -> Vec<Value> {
+    let shell = &state.airgui.shell;
+    let mut rows: Vec<(usize, Value)> = Vec::new();
+    for (index, qube) in state.airgui.qubes.iter().enumerate() {
+        for (id, window) in &qube.windows {
+            let key = crate::qubes::WindowKey {
+                qube: index,
+                window: *id,
+            };
+            let Some(placed) = shell.window(key) else {
+                continue;
+            };
+            let stacking = shell.stacking_index(key).unwrap_or(0);
+            let g = placed.content;
+            rows.push((
+                stacking,
+                json!({
+                    "qube": qube.name(),
+                    "id": id.get(),
+                    "title": window.title.as_str(),
+                    "x": g.x, "y": g.y, "width": g.width, "height": g.height,
+                    "mapped": placed.mapped,
+                    "minimized": placed.minimized,
+                    "override_redirect": window.override_redirect,
+                    "focused": shell.focus() == Some(key),
+                    "stacking": stacking,
+                }),
+            ));
+        }
+    }
+    rows.sort_by_key(|(stacking, _)| std::cmp::Reverse(*stacking));
+    rows.into_iter().map(|(_, row)| row).collect()
+}

@@ -1,0 +1,32 @@
+//! The IPC socket: one JSON request and one JSON reply per line. `airgui msg` is its client;
+//! tests and scripts use the same commands.
+
+pub mod client;
+mod commands;
+pub mod server;
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// A request, as `{"command": "...", ...}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Request {
+    /// The configured qubes: name, label, colour, connected, window count.
+    Qubes,
+    /// Every window: qube, id, sanitized title, geometry, mapped, focused, stacking order.
+    Windows,
+    /// What the GUI qube's clipboard holds: its source and size, never its data.
+    Clipboard,
+    /// Writes the composed output to a PNG file.
+    Screenshot { path: PathBuf },
+    /// Presses and releases a key or chord (test input only).
+    Key { name: String },
+    /// Types text (test input only).
+    Type { text: String },
+    /// Moves the pointer to output coordinates (test input only).
+    PointerMove { x: f64, y: f64 },
+    /// Moves the pointer there and clicks a button, 1 left, 2 middle, 3 right (test input only).
+    Click { x: f64, y: f64, button: Option<u32> },
+}

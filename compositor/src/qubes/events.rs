@@ -1,0 +1,178 @@
+//! What each sanitized event from a qube does to the desktop.
+
+use guid_protocol::msg::{flags, Configure, Message};
+use guid_protocol::{QubeEvent, Rect};
+use tracing::{debug, info};
+
+use super::{QubeWindow, WindowKey};
+use crate::shell::WindowKind;
+use crate::state::State;
+
+pub fn apply(state: &mut State, index: usize, event: QubeEvent) {
+    let key = |window| WindowKey {
+        qube: index,
+        window,
+    };
+    match event {
+        QubeEvent::Connected { version } => {
+            info!(qube = %qube_name(state, index), %version, "protocol negotiated");
+        }
+        QubeEvent::WindowCreated {
+            window,
+            geometry,
+            override_redirect,
+        } => {
+            let kind = kind_of(override_redirect);
+            if let Some(qube) = state.airgui.qubes.get_mut(index) {
+                qube.windows
+                    .insert(window, QubeWindow::new(key(window), override_redirect));
+            }
+            state.airgui.shell.add(key(window), geometry, kind);
+        }
+        QubeEvent::WindowDestroyed { window } => {
+            if let Some(qube) = state.airgui.qubes.get_mut(index) {
+                qube.windows.remove(&window);
+            }
+            state.airgui.shell.remove(key(window));
+            state.backend.forget_window(key(window));
+            state.sync_keyboard_focus();
+        }
+        QubeEvent::WindowMapped {
+            window,
+            override_redirect,
+            ..
+        } => {
+            set_override_redirect(state, key(window), override_redirect);
+            let placed = state
+                .airgui
+                .shell
+                .map(key(window), kind_of(override_redirect));
+            tell_geometry(state, key(window), placed);
+        }
+        QubeEvent::WindowUnmapped { window } => {
+            state.airgui.shell.unmap(key(window));
+            state.sync_keyboard_focus();
+        }
+        QubeEvent::WindowConfigured {
+            window,
+            geometry,
+            override_redirect,
+        } => {
+            set_override_redirect(state, key(window), override_redirect);
+            let kind = kind_of(override_redirect);
+            let adjusted = state.airgui.shell.configure(key(window), geometry, kind);
+            tell_geometry(state, key(window), adjusted);
+            state.sync_keyboard_focus();
+        }
+        QubeEvent::Title { window, title } => {
+            with_window(state, key(window), |w| w.title = title);
+        }
+        QubeEvent::Class { window, class } => with_window(state, key(window), |w| w.class = class),
+        QubeEvent::Hints { window, hints } => with_window(state, key(window), |w| w.hints = hints),
+        QubeEvent::Cursor { window, cursor } => {
+            with_window(state, key(window), |w| w.cursor = cursor)
+        }
+        QubeEvent::Flags { window, change } => window_flags(state, key(window), change),
+        QubeEvent::Image { window, image } => {
+            with_window(state, key(window), |w| w.set_image(image));
+        }
+        QubeEvent::Damage { window, rect } => {
+            with_window(state, key(window), |w| w.upload.add_damage(rect));
+        }
+        QubeEvent::ClipboardData { data } => {
+            let name = qube_name(state, index);
+            let max = state.airgui.config.clipboard.max_bytes;
+            state.airgui.clipboard.receive(&name, data, max);
+        }
+    }
+    state.airgui.queue_redraw();
+}
+
+fn kind_of(override_redirect: bool) -> WindowKind {
+    if override_redirect {
+        WindowKind::OverrideRedirect
+    } else {
+        WindowKind::Normal
+    }
+}
+
+fn qube_name(state: &State, index: usize) -> String {
+    state
+        .airgui
+        .qubes
+        .get(index)
+        .map_or_else(String::new, |q| q.name().to_owned())
+}
+
+fn with_window(state: &mut State, key: WindowKey, change: impl FnOnce(&mut QubeWindow)) {
+    if let Some(window) = state
+        .airgui
+        .qubes
+        .get_mut(key.qube)
+        .and_then(|q| q.windows.get_mut(&key.window))
+    {
+        change(window);
+    }
+}
+
+fn set_override_redirect(state: &mut State, key: WindowKey, override_redirect: bool) {
+    with_window(state, key, |w| w.override_redirect = override_redirect);
+}
+
+/// FULLSCREEN becomes maximize unless the qube may go fullscreen; MINIMIZE hides the window until
+/// the user brings it back.
+fn window_flags(state: &mut State, key: WindowKey, change: guid_protocol::sanitize::FlagsChange) {
+    let allow_fullscreen = state
+        .airgui
+        .qubes
+        .get(key.qube)
+        .is_some_and(|q| q.config.allow_fullscreen);
+    let mut resized = None;
+    for (bit, on) in [(change.set, true), (change.unset, false)] {
+        let shell = &mut state.airgui.shell;
+        if bit & flags::FULLSCREEN != 0 {
+            resized = if allow_fullscreen {
+                shell.set_fullscreen(key, on)
+            } else {
+                shell.set_maximized(key, on)
+            };
+        }
+        if bit & flags::MINIMIZE != 0 {
+            shell.set_minimized(key, on);
+        }
+        if bit & flags::DEMANDS_ATTENTION != 0 {
+            with_window(state, key, |w| w.demands_attention = on);
+        }
+    }
+    tell_geometry(state, key, resized);
+    state.sync_keyboard_focus();
+}
+
+/// The daemon chose a geometry: the agent must follow it (spec §4, geometry ownership).
+pub fn tell_geometry(state: &mut State, key: WindowKey, geometry: Option<Rect>) {
+    let Some(geometry) = geometry else {
+        return;
+    };
+    let override_redirect = state
+        .airgui
+        .qubes
+        .get(key.qube)
+        .and_then(|q| q.windows.get(&key.window))
+        .is_some_and(|w| w.override_redirect);
+    debug!(?key, ?geometry, "configuring");
+    state.send(
+        key.qube,
+        Some(key.window),
+        &configure(geometry, override_redirect),
+    );
+}
+
+fn configure(geometry: Rect, override_redirect: bool) -> Message {
+    Message::Configure(Configure {
+        x: geometry.x,
+        y: geometry.y,
+        width: geometry.width,
+        height: geometry.height,
+        override_redirect: u32::from(override_redirect),
+    })
+}

@@ -1,0 +1,334 @@
+//! A qube's connection in the event loop: the socket it arrives on, a non-blocking read source
+//! with a per-turn budget, queued writes, and what happens when it ends.
+
+use std::io;
+use std::os::fd::{AsFd, OwnedFd};
+use std::rc::Rc;
+use std::time::Duration;
+
+use guid_protocol::transport::{QubeListener, QubeStream, VchanConnector};
+use guid_protocol::{DaemonConfig, DaemonConnection, GrantPool, QubeEvent};
+use smithay::reexports::calloop::generic::Generic;
+use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
+use smithay::reexports::calloop::{Interest, Mode, PostAction, RegistrationToken};
+use tracing::{info, warn};
+
+use crate::config::QubeEndpoint;
+use crate::state::State;
+
+/// Bytes read from one qube per turn of the event loop, so that a flooding qube cannot starve
+/// the others or the user's input; the rest waits for the next turn.
+const READ_BUDGET: usize = 256 * 1024;
+/// Bytes read per `recv`.
+pub const READ_CHUNK: usize = 64 * 1024;
+
+/// A live connection: the protocol state machine and the socket it is fed from.
+#[derive(Debug)]
+pub struct QubeLink {
+    pub connection: DaemonConnection,
+    stream: Rc<QubeStream>,
+    read: RegistrationToken,
+    /// Present while written bytes wait for the socket to drain.
+    write: Option<RegistrationToken>,
+}
+
+/// Opens every qube's endpoint: its listening socket, or its connector.
+pub fn start_endpoints(state: &mut State) -> anyhow::Result<()> {
+    for index in 0..state.airgui.qubes.len() {
+        let Some(qube) = state.airgui.qubes.get(index) else {
+            continue;
+        };
+        match qube.config.endpoint.clone() {
+            QubeEndpoint::Listen(path) => {
+                let listener = QubeListener::bind(&path).map_err(|error| {
+                    anyhow::anyhow!(
+                        "qube {}: cannot listen on {}: {error}",
+                        qube.name(),
+                        path.display()
+                    )
+                })?;
+                info!(qube = %qube.name(), path = %path.display(), "listening for the qube's agent");
+                let source = Generic::new(listener, Interest::READ, Mode::Level);
+                state
+                    .airgui
+                    .handle
+                    .insert_source(source, move |_, listener, state| {
+                        // SAFETY: accepting does not replace or close the listener's descriptor.
+                        let listener = unsafe { listener.get_mut() };
+                        accept(state, index, listener);
+                        Ok(PostAction::Continue)
+                    })
+                    .map_err(|error| anyhow::anyhow!("cannot watch {}: {error}", path.display()))?;
+            }
+            QubeEndpoint::Connect(path) => {
+                start_connector(state, index, VchanConnector::new(&path))
+            }
+        }
+    }
+    Ok(())
+}
+
+fn accept(state: &mut State, index: usize, listener: &mut QubeListener) {
+    loop {
+        match listener.accept() {
+            Ok(Some(stream)) => attach(state, index, stream),
+            Ok(None) => return,
+            Err(error) => {
+                warn!(path = %listener.path().display(), %error, "accept failed");
+                return;
+            }
+        }
+    }
+}
+
+/// Connects to an agent listening in the vchan-socket layout, retrying with a growing delay.
+fn start_connector(state: &mut State, index: usize, mut connector: VchanConnector) {
+    let timer = Timer::from_duration(Duration::ZERO);
+    let inserted = state
+        .airgui
+        .handle
+        .insert_source(timer, move |_, _, state| match connector.try_connect() {
+            Ok(Some(stream)) => {
+                attach(state, index, stream);
+                TimeoutAction::Drop
+            }
+            Ok(None) => TimeoutAction::ToDuration(connector.retry_delay()),
+            Err(error) => {
+                warn!(path = %connector.path().display(), %error, "cannot connect to the agent");
+                TimeoutAction::ToDuration(connector.retry_delay())
+            }
+        });
+    if let Err(error) = inserted {
+        warn!(%error, "cannot schedule the connection to a qube");
+    }
+}
+
+/// A qube's agent connected: watch its socket.
+fn attach(state: &mut State, index: usize, stream: QubeStream) {
+    let airgui = &mut state.airgui;
+    let Some(qube) = airgui.qubes.get_mut(index) else {
+        return;
+    };
+    if qube.link.is_some() {
+        warn!(qube = %qube.name(), "refused a second connection while one is live");
+        return;
+    }
+    let config = DaemonConfig {
+        limits: guid_protocol::sanitize::Limits {
+            max_windows: qube.config.max_windows,
+            allow_utf8_titles: qube.config.allow_utf8_titles,
+            output_width: airgui.config.output.width,
+            output_height: airgui.config.output.height,
+        },
+        max_pool_bytes: qube.config.max_pool_bytes,
+    };
+    let connection = match &qube.config.pool {
+        None => DaemonConnection::new(config),
+        Some(path) => match GrantPool::open(path, config.max_pool_bytes) {
+            Ok(pool) => DaemonConnection::with_pool(config, pool),
+            Err(error) => {
+                warn!(qube = %qube.name(), path = %path.display(), %error, "refused the qube's configured pool");
+                return;
+            }
+        },
+    };
+    let stream = Rc::new(stream);
+    let source = Generic::new(Rc::clone(&stream), Interest::READ, Mode::Level);
+    let read = match airgui.handle.insert_source(source, move |_, _, state| {
+        readable(state, index);
+        Ok(PostAction::Continue)
+    }) {
+        Ok(token) => token,
+        Err(error) => {
+            warn!(qube = %qube.name(), %error, "cannot watch the qube's socket");
+            return;
+        }
+    };
+    info!(qube = %qube.name(), "agent connected");
+    qube.link = Some(QubeLink {
+        connection,
+        stream,
+        read,
+        write: None,
+    });
+}
+
+/// Reads what the qube sent, up to the budget, and applies the events.
+fn readable(state: &mut State, index: usize) {
+    let mut buffer = std::mem::take(&mut state.airgui.read_buffer);
+    buffer.resize(READ_CHUNK, 0);
+    let mut budget = READ_BUDGET;
+    while budget > 0 {
+        let (events, end) = read_once(state, index, &mut buffer);
+        let read = events.bytes;
+        for event in events.events {
+            super::events::apply(state, index, event);
+        }
+        if let Some(reason) = end {
+            disconnect(state, index, &reason);
+            break;
+        }
+        if read == 0 {
+            break;
+        }
+        budget = budget.saturating_sub(read);
+    }
+    state.airgui.read_buffer = buffer;
+    // The handshake and the acknowledgements are queued by the connection itself.
+    if let Some(qube) = state.airgui.qubes.get_mut(index) {
+        if let Some(link) = &mut qube.link {
+            qube.needs_flush |= !link.connection.outgoing().is_empty();
+        }
+    }
+}
+
+struct Batch {
+    bytes: usize,
+    events: Vec<QubeEvent>,
+}
+
+/// One `recv` and the events in it; `Some(reason)` when the connection must end.
+fn read_once(state: &mut State, index: usize, buffer: &mut [u8]) -> (Batch, Option<String>) {
+    let mut batch = Batch {
+        bytes: 0,
+        events: Vec::new(),
+    };
+    let Some(link) = state
+        .airgui
+        .qubes
+        .get_mut(index)
+        .and_then(|q| q.link.as_mut())
+    else {
+        return (batch, None);
+    };
+    let received = match link.stream.recv(buffer) {
+        Ok(received) if received.len == 0 => {
+            return (batch, Some("the agent closed the connection".into()))
+        }
+        Ok(received) => received,
+        Err(error) if error.kind() == io::ErrorKind::WouldBlock => return (batch, None),
+        Err(error) if error.kind() == io::ErrorKind::Interrupted => return (batch, None),
+        Err(error) => return (batch, Some(format!("read failed: {error}"))),
+    };
+    batch.bytes = received.len;
+    for fd in received.fds {
+        if let Err(error) = link.connection.receive_descriptor(fd) {
+            return (batch, Some(format!("protocol error: {error}")));
+        }
+    }
+    let mut input = buffer.get(..received.len).unwrap_or_default();
+    loop {
+        match link.connection.receive(&mut input) {
+            Ok(Some(event)) => batch.events.push(event),
+            Ok(None) => return (batch, None),
+            Err(error) => return (batch, Some(format!("protocol error: {error}"))),
+        }
+    }
+}
+
+/// Writes every qube's queued bytes; called once after each turn of the event loop.
+pub fn flush_all(state: &mut State) {
+    for index in 0..state.airgui.qubes.len() {
+        if state.airgui.qubes.get(index).is_some_and(|q| q.needs_flush) {
+            if let Err(reason) = flush(state, index) {
+                disconnect(state, index, &reason);
+            }
+        }
+    }
+}
+
+/// Writes what the socket takes; watches for writability while something is left.
+fn flush(state: &mut State, index: usize) -> Result<(), String> {
+    let airgui = &mut state.airgui;
+    let Some(qube) = airgui.qubes.get_mut(index) else {
+        return Ok(());
+    };
+    qube.needs_flush = false;
+    let Some(link) = &mut qube.link else {
+        return Ok(());
+    };
+    let done = link
+        .stream
+        .flush(link.connection.outgoing())
+        .map_err(|error| format!("write failed: {error}"))?;
+    match (done, link.write) {
+        (true, Some(token)) => {
+            airgui.handle.remove(token);
+            link.write = None;
+        }
+        (false, None) => {
+            let fd =
+                duplicate(link.stream.as_fd()).map_err(|e| format!("cannot watch writes: {e}"))?;
+            let source = Generic::new(fd, Interest::WRITE, Mode::Level);
+            let token = airgui
+                .handle
+                .insert_source(source, move |_, _, state| Ok(writable(state, index)))
+                .map_err(|error| format!("cannot watch writes: {error}"))?;
+            link.write = Some(token);
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The socket drained: write more, and stop watching once everything is out.
+fn writable(state: &mut State, index: usize) -> PostAction {
+    let Some(link) = state
+        .airgui
+        .qubes
+        .get_mut(index)
+        .and_then(|q| q.link.as_mut())
+    else {
+        return PostAction::Remove;
+    };
+    match link.stream.flush(link.connection.outgoing()) {
+        Ok(true) => {
+            link.write = None;
+            PostAction::Remove
+        }
+        Ok(false) => PostAction::Continue,
+        Err(error) => {
+            link.write = None;
+            disconnect(state, index, &format!("write failed: {error}"));
+            PostAction::Remove
+        }
+    }
+}
+
+/// A second descriptor on the same socket, so that epoll can watch writes apart from reads.
+fn duplicate(fd: std::os::fd::BorrowedFd<'_>) -> io::Result<OwnedFd> {
+    fd.try_clone_to_owned()
+}
+
+/// Ends a qube's connection: its windows vanish, nothing else changes. A qube in connect mode
+/// is retried.
+pub fn disconnect(state: &mut State, index: usize, reason: &str) {
+    let airgui = &mut state.airgui;
+    let Some(qube) = airgui.qubes.get_mut(index) else {
+        return;
+    };
+    let Some(link) = qube.link.take() else {
+        return;
+    };
+    airgui.handle.remove(link.read);
+    if let Some(token) = link.write {
+        airgui.handle.remove(token);
+    }
+    warn!(qube = %qube.name(), "disconnected: {reason}");
+    let windows = std::mem::take(&mut qube.windows);
+    let endpoint = qube.config.endpoint.clone();
+    for id in windows.keys() {
+        let key = super::WindowKey {
+            qube: index,
+            window: *id,
+        };
+        airgui.shell.remove(key);
+        state.backend.forget_window(key);
+    }
+    drop(windows);
+    state.sync_keyboard_focus();
+    state.airgui.queue_redraw();
+    if let QubeEndpoint::Connect(path) = endpoint {
+        start_connector(state, index, VchanConnector::new(&path));
+    }
+}

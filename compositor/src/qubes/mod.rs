@@ -1,0 +1,85 @@
+//! The qubes of this zone: their configuration, live connections and windows.
+
+pub mod events;
+pub mod link;
+pub mod window;
+
+use std::collections::BTreeMap;
+
+use guid_protocol::{Message, SendError, WindowId};
+
+use crate::config::{Config, QubeConfig, Rgb};
+pub use link::QubeLink;
+pub use window::{QubeTarget, QubeWindow, WindowKey};
+
+/// One configured qube. Its identity is where its connection arrives, never what it says.
+#[derive(Debug)]
+pub struct Qube {
+    pub config: QubeConfig,
+    pub colour: Rgb,
+    pub link: Option<QubeLink>,
+    pub windows: BTreeMap<WindowId, QubeWindow>,
+    /// Bytes are waiting to be written to the agent.
+    pub needs_flush: bool,
+}
+
+impl Qube {
+    pub fn name(&self) -> &str {
+        &self.config.name
+    }
+
+    /// Queues a message for the agent. `Err` (with the reason) means the qube stopped reading
+    /// and must be cut off; other refusals (a window that just went) are only logged.
+    pub fn send(&mut self, window: Option<WindowId>, message: &Message) -> Result<(), String> {
+        let Some(link) = &mut self.link else {
+            return Ok(());
+        };
+        let result = link.connection.send(window, message);
+        self.queued(result)
+    }
+
+    /// Sends FOCUS in or CROSSING enter, with the keys held first.
+    pub fn enter(
+        &mut self,
+        window: WindowId,
+        message: &Message,
+        keys: [u8; 32],
+    ) -> Result<(), String> {
+        let Some(link) = &mut self.link else {
+            return Ok(());
+        };
+        let result = link.connection.enter(window, message, keys);
+        self.queued(result)
+    }
+
+    fn queued(&mut self, result: Result<(), SendError>) -> Result<(), String> {
+        match result {
+            Ok(()) => {
+                self.needs_flush = true;
+                Ok(())
+            }
+            Err(SendError::Fatal(error)) => Err(error.to_string()),
+            Err(error) => {
+                tracing::debug!(qube = %self.config.name, %error, "message not sent");
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Every configured qube, by index in the configuration.
+pub fn from_config(config: &Config) -> Vec<Qube> {
+    config
+        .qubes
+        .iter()
+        .map(|qube| Qube {
+            colour: config
+                .label_colour(&qube.label)
+                .unwrap_or(Rgb { r: 0, g: 0, b: 0 }),
+            config: qube.clone(),
+            link: None,
+            windows: BTreeMap::new(),
+            needs_flush: false,
+        })
+        .collect()
+}

@@ -1,0 +1,381 @@
+//! The window manager as pure logic: stacking, focus, placement and what lies under a point.
+//! It knows rectangles and keys, nothing of Wayland, qubes or rendering, so it is tested alone.
+
+mod placement;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::hash::Hash;
+
+use guid_protocol::Rect;
+
+/// Sizes of the decorations around a normal window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Metrics {
+    /// Border on the left, right and bottom, and above the title bar.
+    pub border: u32,
+    /// Title bar height, between the top border and the content.
+    pub title: u32,
+}
+
+impl Metrics {
+    /// Height of the whole bar above the content (top border and title).
+    pub fn bar_height(&self) -> u32 {
+        self.border + self.title
+    }
+
+    /// The decorated frame around a content rectangle.
+    pub fn frame(&self, content: Rect) -> Rect {
+        Rect::new(
+            content.x - self.border as i32,
+            content.y - self.bar_height() as i32,
+            content.width + 2 * self.border,
+            content.height + self.bar_height() + self.border,
+        )
+    }
+
+    /// The content inside a decorated frame.
+    pub fn content(&self, frame: Rect) -> Rect {
+        Rect::new(
+            frame.x + self.border as i32,
+            frame.y + self.bar_height() as i32,
+            frame.width.saturating_sub(2 * self.border).max(1),
+            frame
+                .height
+                .saturating_sub(self.bar_height() + self.border)
+                .max(1),
+        )
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WindowKind {
+    /// Decorated with a title bar and borders; can take focus.
+    Normal,
+    /// A menu or tooltip: a thin frame over its edges, kept inside the output, never focused.
+    OverrideRedirect,
+}
+
+/// How a window is sized beyond what its agent asked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sizing {
+    Normal,
+    /// Fills the output with its decorations; `restore` is the content before.
+    Maximized {
+        restore: Rect,
+    },
+    /// Its content fills the output (only for qubes allowed fullscreen).
+    Fullscreen {
+        restore: Rect,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShellWindow {
+    /// The content (what the agent draws) in output coordinates.
+    pub content: Rect,
+    pub kind: WindowKind,
+    pub mapped: bool,
+    pub minimized: bool,
+    pub sizing: Sizing,
+}
+
+impl ShellWindow {
+    pub fn visible(&self) -> bool {
+        self.mapped && !self.minimized
+    }
+}
+
+/// What part of a window lies under a point.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hit {
+    /// The content, at this position relative to its top-left corner.
+    Content {
+        x: i32,
+        y: i32,
+    },
+    TitleBar,
+    CloseButton,
+    Border,
+}
+
+#[derive(Debug)]
+pub struct Shell<K> {
+    metrics: Metrics,
+    output: (u32, u32),
+    windows: HashMap<K, ShellWindow>,
+    /// Bottom to top.
+    stack: Vec<K>,
+    focus: Option<K>,
+    cascade: placement::Cascade,
+}
+
+impl<K: Copy + Eq + Hash> Shell<K> {
+    pub fn new(output: (u32, u32), metrics: Metrics) -> Self {
+        Shell {
+            metrics,
+            output,
+            windows: HashMap::new(),
+            stack: Vec::new(),
+            focus: None,
+            cascade: placement::Cascade::default(),
+        }
+    }
+
+    pub fn metrics(&self) -> Metrics {
+        self.metrics
+    }
+
+    pub fn output(&self) -> (u32, u32) {
+        self.output
+    }
+
+    pub fn window(&self, key: K) -> Option<&ShellWindow> {
+        self.windows.get(&key)
+    }
+
+    /// A new window, not yet shown.
+    pub fn add(&mut self, key: K, content: Rect, kind: WindowKind) {
+        self.windows.insert(
+            key,
+            ShellWindow {
+                content,
+                kind,
+                mapped: false,
+                minimized: false,
+                sizing: Sizing::Normal,
+            },
+        );
+        self.stack.retain(|k| *k != key);
+        self.stack.push(key);
+    }
+
+    pub fn remove(&mut self, key: K) {
+        self.windows.remove(&key);
+        self.stack.retain(|k| *k != key);
+        self.drop_focus_of(key);
+    }
+
+    /// Shows a window on top, placed: where its agent asked when its frame fits on the output,
+    /// else cascaded; an override-redirect window is kept inside the output. Focus is not given.
+    /// Returns the content rectangle if placement moved it (the agent must be told).
+    pub fn map(&mut self, key: K, kind: WindowKind) -> Option<Rect> {
+        let (metrics, output) = (self.metrics, self.output);
+        let window = self.windows.get_mut(&key)?;
+        window.kind = kind;
+        window.mapped = true;
+        window.minimized = false;
+        let placed = match kind {
+            WindowKind::Normal => self.cascade.place(window.content, metrics, output),
+            WindowKind::OverrideRedirect => placement::inside(window.content, output),
+        };
+        let moved = (placed != window.content).then_some(placed);
+        window.content = placed;
+        self.raise(key);
+        moved
+    }
+
+    pub fn unmap(&mut self, key: K) {
+        if let Some(window) = self.windows.get_mut(&key) {
+            window.mapped = false;
+        }
+        self.drop_focus_of(key);
+    }
+
+    /// The agent moved or resized the window. Override-redirect windows stay inside the output;
+    /// returns the content rectangle if that moved it.
+    pub fn configure(&mut self, key: K, content: Rect, kind: WindowKind) -> Option<Rect> {
+        let output = self.output;
+        let window = self.windows.get_mut(&key)?;
+        window.kind = kind;
+        let placed = match kind {
+            WindowKind::OverrideRedirect if window.mapped => placement::inside(content, output),
+            _ => content,
+        };
+        window.content = placed;
+        if kind == WindowKind::OverrideRedirect {
+            self.drop_focus_of(key);
+        }
+        (placed != content).then_some(placed)
+    }
+
+    /// The window's outer rectangle: decorations included for normal windows.
+    pub fn frame(&self, key: K) -> Option<Rect> {
+        let window = self.windows.get(&key)?;
+        Some(self.frame_of(window))
+    }
+
+    fn frame_of(&self, window: &ShellWindow) -> Rect {
+        match (window.kind, window.sizing) {
+            (WindowKind::Normal, Sizing::Fullscreen { .. }) | (WindowKind::OverrideRedirect, _) => {
+                window.content
+            }
+            (WindowKind::Normal, _) => self.metrics.frame(window.content),
+        }
+    }
+
+    /// Visible windows, topmost first.
+    pub fn visible_top_to_bottom(&self) -> impl Iterator<Item = (K, &ShellWindow)> + '_ {
+        self.stack
+            .iter()
+            .rev()
+            .filter_map(|key| self.windows.get(key).map(|window| (*key, window)))
+            .filter(|(_, window)| window.visible())
+    }
+
+    /// Position of a window in the stacking order, 0 being the bottom.
+    pub fn stacking_index(&self, key: K) -> Option<usize> {
+        self.stack.iter().position(|k| *k == key)
+    }
+
+    /// The topmost visible window under `(x, y)` and the part of it that is there.
+    pub fn hit(&self, x: i32, y: i32) -> Option<(K, Hit)> {
+        self.visible_top_to_bottom().find_map(|(key, window)| {
+            let frame = self.frame_of(window);
+            contains(&frame, x, y).then(|| (key, self.part(window, &frame, x, y)))
+        })
+    }
+
+    fn part(&self, window: &ShellWindow, frame: &Rect, x: i32, y: i32) -> Hit {
+        let content = window.content;
+        if contains(&content, x, y) {
+            return Hit::Content {
+                x: x - content.x,
+                y: y - content.y,
+            };
+        }
+        let bar = self.metrics.bar_height() as i32;
+        if window.kind == WindowKind::Normal && y < frame.y + bar {
+            let close_from = frame.x + frame.width as i32 - bar;
+            return if x >= close_from {
+                Hit::CloseButton
+            } else {
+                Hit::TitleBar
+            };
+        }
+        Hit::Border
+    }
+
+    pub fn raise(&mut self, key: K) {
+        if let Some(at) = self.stack.iter().position(|k| *k == key) {
+            let key = self.stack.remove(at);
+            self.stack.push(key);
+        }
+    }
+
+    pub fn focus(&self) -> Option<K> {
+        self.focus
+    }
+
+    /// Gives focus to a visible normal window (and raises it), or takes it away. Returns whether
+    /// focus changed. Only user actions call this.
+    pub fn set_focus(&mut self, key: Option<K>) -> bool {
+        let key = key.filter(|key| {
+            self.windows
+                .get(key)
+                .is_some_and(|w| w.mapped && w.kind == WindowKind::Normal)
+        });
+        if let Some(key) = key {
+            if let Some(window) = self.windows.get_mut(&key) {
+                window.minimized = false;
+            }
+            self.raise(key);
+        }
+        let changed = self.focus != key;
+        self.focus = key;
+        changed
+    }
+
+    /// Alt+Tab: focuses the lowest focusable window, so that repeated presses visit them all.
+    pub fn cycle_focus(&mut self) -> Option<K> {
+        let next = self.stack.iter().copied().find(|key| {
+            Some(*key) != self.focus
+                && self
+                    .windows
+                    .get(key)
+                    .is_some_and(|w| w.mapped && w.kind == WindowKind::Normal)
+        })?;
+        self.set_focus(Some(next));
+        Some(next)
+    }
+
+    fn drop_focus_of(&mut self, key: K) {
+        if self.focus == Some(key) {
+            self.focus = None;
+        }
+    }
+
+    /// Moves a window's frame by (dx, dy), keeping part of its title bar on the output so the
+    /// user can always grab it again. Returns the new content rectangle.
+    pub fn move_by(&mut self, key: K, dx: i32, dy: i32) -> Option<Rect> {
+        let (metrics, output) = (self.metrics, self.output);
+        let window = self.windows.get_mut(&key)?;
+        if window.sizing != Sizing::Normal {
+            return None;
+        }
+        let frame = metrics.frame(window.content);
+        let moved = placement::keep_grabbable(
+            Rect::new(frame.x + dx, frame.y + dy, frame.width, frame.height),
+            metrics,
+            output,
+        );
+        window.content = metrics.content(moved);
+        Some(window.content)
+    }
+
+    pub fn set_minimized(&mut self, key: K, minimized: bool) {
+        if let Some(window) = self.windows.get_mut(&key) {
+            window.minimized = minimized;
+        }
+        if minimized {
+            self.drop_focus_of(key);
+        }
+    }
+
+    /// Maximizes (or restores) a window; returns its new content rectangle if it changed.
+    pub fn set_maximized(&mut self, key: K, on: bool) -> Option<Rect> {
+        let full = self
+            .metrics
+            .content(Rect::new(0, 0, self.output.0, self.output.1));
+        self.set_sizing(key, on, |restore| Sizing::Maximized { restore }, full)
+    }
+
+    /// Makes a window's content fill the output (or restores it).
+    pub fn set_fullscreen(&mut self, key: K, on: bool) -> Option<Rect> {
+        let full = Rect::new(0, 0, self.output.0, self.output.1);
+        self.set_sizing(key, on, |restore| Sizing::Fullscreen { restore }, full)
+    }
+
+    fn set_sizing(
+        &mut self,
+        key: K,
+        on: bool,
+        sizing: impl FnOnce(Rect) -> Sizing,
+        full: Rect,
+    ) -> Option<Rect> {
+        let window = self.windows.get_mut(&key)?;
+        if window.kind != WindowKind::Normal {
+            return None;
+        }
+        let restore = match window.sizing {
+            Sizing::Normal => window.content,
+            Sizing::Maximized { restore } | Sizing::Fullscreen { restore } => restore,
+        };
+        let (new_sizing, content) = if on {
+            (sizing(restore), full)
+        } else {
+            (Sizing::Normal, restore)
+        };
+        window.sizing = new_sizing;
+        let changed = window.content != content;
+        window.content = content;
+        changed.then_some(content)
+    }
+}
+
+fn contains(rect: &Rect, x: i32, y: i32) -> bool {
+    let (x, y) = (i64::from(x), i64::from(y));
+    let (left, top) = (i64::from(rect.x), i64::from(rect.y));
+    x >= left && y >= top && x < left + i64::from(rect.width) && y < top + i64::from(rect.height)
+}

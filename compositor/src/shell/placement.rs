@@ -1,0 +1,71 @@
+//! Where windows go: the agent's position when the decorated window fits, else a cascade.
+
+use guid_protocol::Rect;
+
+use super::Metrics;
+
+/// Step between cascaded windows.
+const CASCADE_STEP: i32 = 32;
+/// Pixels of title bar that must stay on the output when a window is dragged.
+const GRAB_MARGIN: i32 = 64;
+
+/// The next cascade position.
+#[derive(Debug, Default)]
+pub(super) struct Cascade {
+    next: i32,
+}
+
+impl Cascade {
+    /// Keeps `content` where it is if its frame fits on the output, else cascades it.
+    pub(super) fn place(&mut self, content: Rect, metrics: Metrics, output: (u32, u32)) -> Rect {
+        let frame = metrics.frame(content);
+        if fits(&frame, output) {
+            return content;
+        }
+        let (out_w, out_h) = (output.0 as i32, output.1 as i32);
+        let room_x = out_w - frame.width as i32;
+        let room_y = out_h - frame.height as i32;
+        if self.next > room_x.max(0) || self.next > room_y.max(0) {
+            self.next = 0;
+        }
+        let x = self.next.min(room_x.max(0));
+        let y = self.next.min(room_y.max(0));
+        self.next += CASCADE_STEP;
+        metrics.content(Rect::new(x, y, frame.width, frame.height))
+    }
+}
+
+fn fits(frame: &Rect, output: (u32, u32)) -> bool {
+    frame.x >= 0
+        && frame.y >= 0
+        && i64::from(frame.x) + i64::from(frame.width) <= i64::from(output.0)
+        && i64::from(frame.y) + i64::from(frame.height) <= i64::from(output.1)
+}
+
+/// Moves a rectangle fully inside the output (its top-left corner stays inside if it is larger).
+pub(super) fn inside(rect: Rect, output: (u32, u32)) -> Rect {
+    let clamp = |pos: i32, len: u32, room: u32| {
+        let max = i64::from(room) - i64::from(len);
+        i64::from(pos).clamp(0, max.max(0)) as i32
+    };
+    Rect::new(
+        clamp(rect.x, rect.width, output.0),
+        clamp(rect.y, rect.height, output.1),
+        rect.width,
+        rect.height,
+    )
+}
+
+/// Keeps a dragged frame's title bar reachable: its top on the output, and at least
+/// [`GRAB_MARGIN`] pixels of it horizontally.
+pub(super) fn keep_grabbable(frame: Rect, metrics: Metrics, output: (u32, u32)) -> Rect {
+    let (out_w, out_h) = (output.0 as i32, output.1 as i32);
+    // The bounds always hold 0, so `clamp` cannot be given an empty range.
+    let left = (GRAB_MARGIN - frame.width as i32).min(0);
+    let right = (out_w - GRAB_MARGIN).max(0);
+    let x = frame.x.clamp(left, right);
+    let y = frame
+        .y
+        .clamp(0, (out_h - metrics.bar_height() as i32).max(0));
+    Rect::new(x, y, frame.width, frame.height)
+}

@@ -1,0 +1,210 @@
+//! The compositor's state, split as `State { backend, airgui }` so that the backend and the
+//! rest can be borrowed apart.
+
+use std::time::{Duration, Instant};
+
+use guid_protocol::{Message, WindowId};
+use smithay::input::keyboard::XkbConfig;
+use smithay::input::{Seat, SeatState};
+use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
+use smithay::reexports::calloop::LoopHandle;
+use smithay::utils::SERIAL_COUNTER;
+use tracing::{error, warn};
+
+use crate::backend::Backend;
+use crate::clipboard::Clipboard;
+use crate::config::Config;
+use crate::input::focus::FocusTarget;
+use crate::input::keymap::KeyResolver;
+use crate::input::InputState;
+use crate::qubes::{self, Qube, WindowKey};
+use crate::shell::{Metrics, Shell};
+
+pub struct State {
+    pub backend: Backend,
+    pub airgui: Airgui,
+}
+
+/// Everything but the backend.
+pub struct Airgui {
+    pub config: Config,
+    pub handle: LoopHandle<'static, State>,
+    pub seat_state: SeatState<State>,
+    pub seat: Seat<State>,
+    pub shell: Shell<WindowKey>,
+    pub qubes: Vec<Qube>,
+    pub clipboard: Clipboard,
+    pub input: InputState,
+    pub keys: KeyResolver,
+    pub redraw: RedrawSchedule,
+    /// Reused for every read from a qube.
+    pub read_buffer: Vec<u8>,
+    /// Whether `airgui msg` may inject input (`--test-input`).
+    pub test_input: bool,
+    /// Qubes to disconnect once the current event is handled, with the reason.
+    doomed: Vec<(usize, String)>,
+    started: Instant,
+}
+
+impl std::fmt::Debug for Airgui {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Airgui")
+            .field("zone", &self.config.zone.name)
+            .field("qubes", &self.qubes.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Frames are drawn only when something changed, at most once per refresh interval.
+#[derive(Debug)]
+pub struct RedrawSchedule {
+    queued: bool,
+    last: Option<Instant>,
+    interval: Duration,
+}
+
+impl State {
+    pub fn new(
+        config: Config,
+        backend: Backend,
+        handle: LoopHandle<'static, State>,
+        test_input: bool,
+    ) -> anyhow::Result<State> {
+        let mut seat_state = SeatState::new();
+        let mut seat = seat_state.new_seat("seat0");
+        let keyboard = &config.keyboard;
+        let xkb = XkbConfig {
+            rules: "",
+            model: &keyboard.model,
+            layout: &keyboard.layout,
+            variant: &keyboard.variant,
+            options: (!keyboard.options.is_empty()).then(|| keyboard.options.clone()),
+        };
+        let delay = i32::try_from(keyboard.repeat_delay_ms).unwrap_or(i32::MAX);
+        let rate = i32::try_from(keyboard.repeat_rate_hz).unwrap_or(i32::MAX);
+        seat.add_keyboard(xkb, delay, rate).map_err(|error| {
+            anyhow::anyhow!(
+                "cannot load the keymap (keyboard.layout = {:?}): {error}; is xkb-data installed?",
+                keyboard.layout
+            )
+        })?;
+        seat.add_pointer();
+        let keys = KeyResolver::new(keyboard)?;
+        let metrics = Metrics {
+            border: config.decorations.border_width,
+            title: config.decorations.title_height,
+        };
+        let output = (config.output.width, config.output.height);
+        let interval = Duration::from_secs(1) / config.output.refresh_hz.max(1);
+        Ok(State {
+            backend,
+            airgui: Airgui {
+                qubes: qubes::from_config(&config),
+                shell: Shell::new(output, metrics),
+                config,
+                handle,
+                seat_state,
+                seat,
+                clipboard: Clipboard::default(),
+                input: InputState::default(),
+                keys,
+                redraw: RedrawSchedule {
+                    queued: false,
+                    last: None,
+                    interval,
+                },
+                read_buffer: Vec::new(),
+                test_input,
+                doomed: Vec::new(),
+                started: Instant::now(),
+            },
+        })
+    }
+
+    /// Queues a message for a qube's agent; a qube that no longer reads is cut off afterwards.
+    pub fn send(&mut self, qube: usize, window: Option<WindowId>, message: &Message) {
+        let Some(target) = self.airgui.qubes.get_mut(qube) else {
+            return;
+        };
+        if let Err(reason) = target.send(window, message) {
+            self.airgui.doomed.push((qube, reason));
+        }
+    }
+
+    /// Sends FOCUS in or CROSSING enter, preceded by the keys held (as KEYMAP_NOTIFY's bitmap).
+    pub fn enter(&mut self, key: WindowKey, message: &Message, keys: [u8; 32]) {
+        let Some(target) = self.airgui.qubes.get_mut(key.qube) else {
+            return;
+        };
+        if let Err(reason) = target.enter(key.window, message, keys) {
+            self.airgui.doomed.push((key.qube, reason));
+        }
+    }
+
+    /// Makes the seat's keyboard focus follow the shell's focused window.
+    pub fn sync_keyboard_focus(&mut self) {
+        let wanted = self.airgui.shell.focus().and_then(|key| {
+            let window = self.airgui.qubes.get(key.qube)?.windows.get(&key.window)?;
+            Some(FocusTarget::Qube(window.target.clone()))
+        });
+        let Some(keyboard) = self.airgui.seat.get_keyboard() else {
+            return;
+        };
+        if keyboard.current_focus() != wanted {
+            keyboard.set_focus(self, wanted, SERIAL_COUNTER.next_serial());
+        }
+    }
+
+    /// Draws a frame now.
+    pub fn render(&mut self) {
+        self.airgui.redraw.last = Some(Instant::now());
+        if let Err(error) = self.backend.render(&mut self.airgui) {
+            error!("rendering failed: {error:#}");
+        }
+    }
+
+    /// Draws now if a frame is due, so that what is read next (a screenshot) is current.
+    pub fn render_if_queued(&mut self) {
+        if self.airgui.redraw.queued {
+            self.render();
+        }
+    }
+
+    /// Work left after each turn of the event loop: writes to qubes, and cutting off qubes that
+    /// broke a rule while their events were being handled.
+    pub fn after_dispatch(&mut self) {
+        for (qube, reason) in std::mem::take(&mut self.airgui.doomed) {
+            qubes::link::disconnect(self, qube, &reason);
+        }
+        qubes::link::flush_all(self);
+    }
+}
+
+impl Airgui {
+    /// Something visible changed: draw at the next frame time, unless a frame is already queued.
+    pub fn queue_redraw(&mut self) {
+        if self.redraw.queued {
+            return;
+        }
+        self.redraw.queued = true;
+        let now = Instant::now();
+        let delay = self.redraw.last.map_or(Duration::ZERO, |last| {
+            (last + self.redraw.interval).saturating_duration_since(now)
+        });
+        let timer = Timer::from_duration(delay);
+        let inserted = self.handle.insert_source(timer, |_, _, state| {
+            state.airgui.redraw.queued = false;
+            state.render();
+            TimeoutAction::Drop
+        });
+        if let Err(error) = inserted {
+            warn!(%error, "cannot schedule a frame");
+            self.redraw.queued = false;
+        }
+    }
+
+    /// Milliseconds since start, for input event times.
+    pub fn now_ms(&self) -> u32 {
+        self.started.elapsed().as_millis() as u32
+    }
+}

@@ -1,9 +1,10 @@
 //! The compositor's state, split as `State { backend, airgui }` so that the backend and the
 //! rest can be borrowed apart.
 
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use guid_protocol::{Message, WindowId};
+use guid_protocol::{Message, Rect, WindowId};
 use smithay::input::keyboard::XkbConfig;
 use smithay::input::{Seat, SeatState};
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
@@ -37,6 +38,8 @@ pub struct Airgui {
     pub input: InputState,
     pub keys: KeyResolver,
     pub redraw: RedrawSchedule,
+    /// What the last frames redrew, for `airgui msg frames`.
+    pub frames: FrameLog,
     /// Reused for every read from a qube.
     pub read_buffer: Vec<u8>,
     /// Whether `airgui msg` may inject input (`--test-input`).
@@ -61,6 +64,25 @@ pub struct RedrawSchedule {
     queued: bool,
     last: Option<Instant>,
     interval: Duration,
+}
+
+/// The damage of the most recent frames.
+#[derive(Debug, Default)]
+pub struct FrameLog {
+    pub count: u64,
+    pub recent: VecDeque<(u64, Vec<Rect>)>,
+}
+
+impl FrameLog {
+    const KEPT: usize = 64;
+
+    fn record(&mut self, damage: Vec<Rect>) {
+        self.count += 1;
+        if self.recent.len() == Self::KEPT {
+            self.recent.pop_front();
+        }
+        self.recent.push_back((self.count, damage));
+    }
 }
 
 impl State {
@@ -113,6 +135,7 @@ impl State {
                     last: None,
                     interval,
                 },
+                frames: FrameLog::default(),
                 read_buffer: Vec::new(),
                 test_input,
                 doomed: Vec::new(),
@@ -158,8 +181,9 @@ impl State {
     /// Draws a frame now.
     pub fn render(&mut self) {
         self.airgui.redraw.last = Some(Instant::now());
-        if let Err(error) = self.backend.render(&mut self.airgui) {
-            error!("rendering failed: {error:#}");
+        match self.backend.render(&mut self.airgui) {
+            Ok(damage) => self.airgui.frames.record(damage),
+            Err(error) => error!("rendering failed: {error:#}"),
         }
     }
 

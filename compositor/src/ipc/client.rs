@@ -30,6 +30,8 @@ enum MsgCommand {
     Windows,
     /// Show what the clipboard holds: its source qube and size (never the data).
     Clipboard,
+    /// Show how many frames were drawn and what the last ones redrew.
+    Frames,
     /// Write the composed output to a PNG file.
     Screenshot { file: PathBuf },
     /// Press and release a key or chord, such as Return or ctrl+shift+c (needs --test-input).
@@ -51,6 +53,7 @@ pub fn run(args: MsgArgs) -> anyhow::Result<()> {
         MsgCommand::Qubes => Request::Qubes,
         MsgCommand::Windows => Request::Windows,
         MsgCommand::Clipboard => Request::Clipboard,
+        MsgCommand::Frames => Request::Frames,
         MsgCommand::Screenshot { file } => Request::Screenshot {
             path: std::path::absolute(&file)
                 .with_context(|| format!("bad path {}", file.display()))?,

@@ -49,6 +49,23 @@ fn execute(state: &mut State, request: Request) -> Result<Value, String> {
             }),
             None => json!({ "holds": false }),
         }),
+        Request::Frames => {
+            let frames = &state.airgui.frames;
+            let recent: Vec<Value> = frames
+                .recent
+                .iter()
+                .map(|(frame, damage)| {
+                    let rects: Vec<Value> = damage
+                        .iter()
+                        .map(
+                            |r| json!({ "x": r.x, "y": r.y, "width": r.width, "height": r.height }),
+                        )
+                        .collect();
+                    json!({ "frame": frame, "damage": rects })
+                })
+                .collect();
+            Ok(json!({ "count": frames.count, "recent": recent }))
+        }
         Request::Screenshot { path } => {
             state.render_if_queued();
             let shot = state.backend.screenshot().map_err(|e| format!("{e:#}"))?;

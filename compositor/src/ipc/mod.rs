@@ -19,6 +19,8 @@ pub enum Request {
     Windows,
     /// What the GUI qube's clipboard holds: its source and size, never its data.
     Clipboard,
+    /// How many frames were drawn, and what the most recent ones redrew.
+    Frames,
     /// Writes the composed output to a PNG file.
     Screenshot { path: PathBuf },
     /// Presses and releases a key or chord (test input only).

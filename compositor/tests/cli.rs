@@ -1,6 +1,9 @@
 //! The airgui binary's command line: bad configuration is refused before anything starts, with
 //! a message naming the key and the problem.
 
+// Test helpers fail the test loudly; that is what expect is for here.
+#![allow(clippy::expect_used)]
+
 use std::process::Command;
 
 const AIRGUI: &str = env!("CARGO_BIN_EXE_airgui");

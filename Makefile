@@ -5,7 +5,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 CARGO ?= cargo
 FUZZ_SECONDS ?= 60
 
-.PHONY: deps build run test fuzz fuzz-replay
+.PHONY: deps build run test fuzz
 
 deps:
 	@scripts/install-deps
@@ -14,7 +14,7 @@ build: deps
 	$(CARGO) build --workspace --release
 
 run: deps
-	$(CARGO) run --release -p airgui
+	scripts/run-demo
 
 test: deps
 	$(CARGO) fmt --all -- --check

@@ -27,6 +27,8 @@ const OUTPUT_WIDTH: RangeInclusive<u32> = 1..=MAX_WINDOW_WIDTH;
 const OUTPUT_HEIGHT: RangeInclusive<u32> = 1..=MAX_WINDOW_HEIGHT;
 const REFRESH_HZ: RangeInclusive<u32> = 1..=1000;
 const CLIPBOARD_BYTES: RangeInclusive<usize> = 1..=256_000;
+const REPEAT_DELAY_MS: RangeInclusive<u32> = 1..=10_000;
+const REPEAT_RATE_HZ: RangeInclusive<u32> = 0..=1000;
 const BORDER_WIDTH: RangeInclusive<u32> = 1..=32;
 const TITLE_HEIGHT: RangeInclusive<u32> = 12..=64;
 
@@ -261,6 +263,28 @@ impl Config {
         check_range("output.width", o.width, OUTPUT_WIDTH)?;
         check_range("output.height", o.height, OUTPUT_HEIGHT)?;
         check_range("output.refresh_hz", o.refresh_hz, REFRESH_HZ)?;
+
+        let k = &self.keyboard;
+        for (field, value) in [
+            ("layout", &k.layout),
+            ("variant", &k.variant),
+            ("options", &k.options),
+            ("model", &k.model),
+        ] {
+            // xkbcommon takes these as C strings; its binding panics on an interior NUL.
+            if !value.chars().all(|c| c.is_ascii_graphic()) {
+                return Err(ConfigError::invalid(
+                    format!("keyboard.{field}"),
+                    format!("{value:?} is not an xkb name (printable ASCII without spaces)"),
+                ));
+            }
+        }
+        check_range(
+            "keyboard.repeat_delay_ms",
+            k.repeat_delay_ms,
+            REPEAT_DELAY_MS,
+        )?;
+        check_range("keyboard.repeat_rate_hz", k.repeat_rate_hz, REPEAT_RATE_HZ)?;
 
         let d = &self.decorations;
         check_range("decorations.border_width", d.border_width, BORDER_WIDTH)?;
@@ -967,6 +991,26 @@ mod tests {
         assert_eq!(
             ipc_socket_path("", "cloud", Some("".into()), 7),
             PathBuf::from("/tmp/airgui-7/cloud.ipc")
+        );
+    }
+
+    #[test]
+    fn keyboard_names_must_be_xkb_names() {
+        let bad = Config::from_overlay(Some("[keyboard]\nlayout = \"us\\u0000\"\n"));
+        assert!(
+            matches!(bad, Err(ConfigError::Invalid { ref key, .. }) if key == "keyboard.layout")
+        );
+        let bad = Config::from_overlay(Some("[keyboard]\noptions = \"caps escape\"\n"));
+        assert!(
+            matches!(bad, Err(ConfigError::Invalid { ref key, .. }) if key == "keyboard.options")
+        );
+        let good = Config::from_overlay(Some(
+            "[keyboard]\nlayout = \"de\"\noptions = \"caps:escape\"\n",
+        ));
+        assert!(good.is_ok());
+        let bad = Config::from_overlay(Some("[keyboard]\nrepeat_rate_hz = 5000\n"));
+        assert!(
+            matches!(bad, Err(ConfigError::Invalid { ref key, .. }) if key == "keyboard.repeat_rate_hz")
         );
     }
 }

@@ -183,15 +183,20 @@ impl<K: Copy + Eq + Hash> Shell<K> {
         self.drop_focus_of(key);
     }
 
-    /// The agent moved or resized the window. Override-redirect windows stay inside the output;
-    /// returns the content rectangle if that moved it.
+    /// The agent moved or resized the window. A shown window keeps its title bar reachable and
+    /// an override-redirect one stays inside the output; returns the content rectangle if that
+    /// moved it.
     pub fn configure(&mut self, key: K, content: Rect, kind: WindowKind) -> Option<Rect> {
-        let output = self.output;
+        let (metrics, output) = (self.metrics, self.output);
         let window = self.windows.get_mut(&key)?;
         window.kind = kind;
         let placed = match kind {
-            WindowKind::OverrideRedirect if window.mapped => placement::inside(content, output),
-            _ => content,
+            _ if !window.mapped || window.sizing != Sizing::Normal => content,
+            WindowKind::OverrideRedirect => placement::inside(content, output),
+            WindowKind::Normal => {
+                let frame = placement::keep_grabbable(metrics.frame(content), metrics, output);
+                metrics.content(frame)
+            }
         };
         window.content = placed;
         if kind == WindowKind::OverrideRedirect {

@@ -189,3 +189,15 @@ fn maximize_fills_the_output_and_restores() {
     assert_eq!(shell.frame(1), Some(full), "fullscreen has no frame");
     assert_eq!(shell.set_fullscreen(1, false), Some(before));
 }
+
+#[test]
+fn an_agent_cannot_move_its_title_bar_off_the_output() {
+    let mut shell = shell();
+    shown(&mut shell, 1, Rect::new(100, 100, 300, 200));
+    let moved = shell.configure(1, Rect::new(100, -500, 300, 200), WindowKind::Normal);
+    assert_eq!(moved, Some(Rect::new(100, 27, 300, 200)));
+    assert_eq!(
+        shell.configure(1, Rect::new(50, 60, 300, 200), WindowKind::Normal),
+        None
+    );
+}

@@ -463,6 +463,14 @@ fn unmap(base: NonNull<u8>, pages: usize) {
 mod tests {
     use super::*;
 
+    /// The agent's pool as the daemon receives it.
+    fn shared(agent: &PoolAllocator) -> Result<OwnedFd, PoolError> {
+        agent.fd().try_clone_to_owned().map_err(|_| PoolError::Os {
+            what: "dup",
+            source: rustix::io::Errno::BADF,
+        })
+    }
+
     #[test]
     fn runs_coalesce_consecutive_refs() {
         assert_eq!(
@@ -498,10 +506,7 @@ mod tests {
         for (i, byte) in agent.bytes_mut(&run).iter_mut().enumerate() {
             *byte = (i % 251) as u8;
         }
-        let fd = agent
-            .fd()
-            .try_clone_to_owned()
-            .map_err(|_| PoolError::NotSealed)?;
+        let fd = shared(&agent)?;
         let daemon = GrantPool::from_fd(fd, DEFAULT_MAX_POOL_BYTES)?;
         let layout = DumpLayout {
             width: 32,
@@ -532,10 +537,7 @@ mod tests {
     #[test]
     fn a_ref_beyond_the_pool_is_an_error_not_a_crash() -> Result<(), PoolError> {
         let agent = PoolAllocator::new(2, 2)?;
-        let fd = agent
-            .fd()
-            .try_clone_to_owned()
-            .map_err(|_| PoolError::NotSealed)?;
+        let fd = shared(&agent)?;
         let daemon = GrantPool::from_fd(fd, DEFAULT_MAX_POOL_BYTES)?;
         let layout = DumpLayout {
             width: 1,
@@ -552,10 +554,7 @@ mod tests {
     #[test]
     fn a_pool_over_the_cap_is_refused() -> Result<(), PoolError> {
         let agent = PoolAllocator::new(4, 4)?;
-        let fd = agent
-            .fd()
-            .try_clone_to_owned()
-            .map_err(|_| PoolError::NotSealed)?;
+        let fd = shared(&agent)?;
         assert!(matches!(
             GrantPool::from_fd(fd, 2 * PAGE_SIZE as u64),
             Err(PoolError::TooLarge { .. })

@@ -2,7 +2,7 @@
 //! with a per-turn budget, queued writes, and what happens when it ends.
 
 use std::io;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::AsFd;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -193,12 +193,7 @@ fn read_once(state: &mut State, index: usize, buffer: &mut [u8]) -> (Batch, Opti
         bytes: 0,
         events: Vec::new(),
     };
-    let Some(link) = state
-        .airgui
-        .qubes
-        .get_mut(index)
-        .and_then(|q| q.link.as_mut())
-    else {
+    let Some(link) = link_mut(state, index) else {
         return (batch, None);
     };
     let received = match link.stream.recv(buffer) {
@@ -257,8 +252,9 @@ fn flush(state: &mut State, index: usize) -> Result<(), String> {
             link.write = None;
         }
         (false, None) => {
-            let fd =
-                duplicate(link.stream.as_fd()).map_err(|e| format!("cannot watch writes: {e}"))?;
+            // A second descriptor on the socket, so that epoll watches writes apart from reads.
+            let fd = (link.stream.as_fd().try_clone_to_owned())
+                .map_err(|e| format!("cannot watch writes: {e}"))?;
             let source = Generic::new(fd, Interest::WRITE, Mode::Level);
             let token = airgui
                 .handle
@@ -273,12 +269,7 @@ fn flush(state: &mut State, index: usize) -> Result<(), String> {
 
 /// The socket drained: write more, and stop watching once everything is out.
 fn writable(state: &mut State, index: usize) -> PostAction {
-    let Some(link) = state
-        .airgui
-        .qubes
-        .get_mut(index)
-        .and_then(|q| q.link.as_mut())
-    else {
+    let Some(link) = link_mut(state, index) else {
         return PostAction::Remove;
     };
     match link.stream.flush(link.connection.outgoing()) {
@@ -295,9 +286,8 @@ fn writable(state: &mut State, index: usize) -> PostAction {
     }
 }
 
-/// A second descriptor on the same socket, so that epoll can watch writes apart from reads.
-fn duplicate(fd: std::os::fd::BorrowedFd<'_>) -> io::Result<OwnedFd> {
-    fd.try_clone_to_owned()
+fn link_mut(state: &mut State, index: usize) -> Option<&mut QubeLink> {
+    state.airgui.qubes.get_mut(index)?.link.as_mut()
 }
 
 /// Ends a qube's connection: its windows vanish, nothing else changes. A qube in connect mode

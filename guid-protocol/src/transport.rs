@@ -1,6 +1,7 @@
 //! Thin transports around the sans-IO connections: Unix stream sockets, the pool descriptor as
 //! `SCM_RIGHTS` on the version word, non-blocking reads and queued writes.
 
+use std::cell::RefCell;
 use std::io;
 use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -142,7 +143,9 @@ impl AsFd for QubeStream {
 pub struct QubeListener {
     listener: UnixListener,
     path: PathBuf,
-    live: Weak<()>,
+    /// The live connection's slot; behind a cell so that `accept` needs only `&self`, as event
+    /// loops hand out their sources' descriptors by shared reference.
+    live: RefCell<Weak<()>>,
 }
 
 impl QubeListener {
@@ -164,7 +167,7 @@ impl QubeListener {
         Ok(QubeListener {
             listener,
             path: path.to_owned(),
-            live: Weak::new(),
+            live: RefCell::new(Weak::new()),
         })
     }
 
@@ -174,7 +177,7 @@ impl QubeListener {
 
     /// Accepts the next connection, if any. One that arrives while the previous one lives is
     /// refused (closed at once) and skipped.
-    pub fn accept(&mut self) -> io::Result<Option<QubeStream>> {
+    pub fn accept(&self) -> io::Result<Option<QubeStream>> {
         loop {
             let stream = match self.listener.accept() {
                 Ok((stream, _)) => stream,
@@ -182,12 +185,12 @@ impl QubeListener {
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
                 Err(error) => return Err(error),
             };
-            if self.live.strong_count() > 0 {
+            if self.live.borrow().strong_count() > 0 {
                 tracing::warn!(path = %self.path.display(), "refused a second connection while one is live");
                 continue;
             }
             let slot = Arc::new(());
-            self.live = Arc::downgrade(&slot);
+            *self.live.borrow_mut() = Arc::downgrade(&slot);
             return QubeStream::new(stream, Some(slot)).map(Some);
         }
     }

@@ -305,7 +305,7 @@ fn listen_mode_refuses_a_second_connection_and_takes_a_reconnect() {
     let dir = temp_dir("listen");
     let socket = dir.join("qubes").join("work.sock");
     let log = dir.join("events.jsonl");
-    let mut listener = QubeListener::bind(&socket).unwrap();
+    let listener = QubeListener::bind(&socket).unwrap();
     let mode = std::fs::metadata(&socket).unwrap();
     assert_eq!(
         std::os::unix::fs::PermissionsExt::mode(&mode.permissions()) & 0o777,
@@ -320,7 +320,7 @@ fn listen_mode_refuses_a_second_connection_and_takes_a_reconnect() {
         &[],
         Stdio::null(),
     );
-    let first = accept(&mut listener);
+    let first = accept(&listener);
     let mut daemon = Daemon::new(first);
     daemon.until("the window", |d| !d.images.is_empty());
 
@@ -337,14 +337,14 @@ fn listen_mode_refuses_a_second_connection_and_takes_a_reconnect() {
 
     // The daemon drops the connection; the agent comes back and re-sends its window.
     drop(daemon);
-    let mut again = Daemon::new(accept(&mut listener));
+    let mut again = Daemon::new(accept(&listener));
     again.until("the window again", |d| {
         d.saw("Title { window: WindowId(1), title: Title(\"work\") }") && !d.images.is_empty()
     });
     let _ = agent.0.kill();
 }
 
-fn accept(listener: &mut QubeListener) -> QubeStream {
+fn accept(listener: &QubeListener) -> QubeStream {
     let deadline = Instant::now() + PATIENCE;
     loop {
         if let Some(stream) = listener.accept().unwrap() {

@@ -53,8 +53,6 @@ pub fn start_endpoints(state: &mut State) -> anyhow::Result<()> {
                     .airgui
                     .handle
                     .insert_source(source, move |_, listener, state| {
-                        // SAFETY: accepting does not replace or close the listener's descriptor.
-                        let listener = unsafe { listener.get_mut() };
                         accept(state, index, listener);
                         Ok(PostAction::Continue)
                     })
@@ -68,7 +66,7 @@ pub fn start_endpoints(state: &mut State) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn accept(state: &mut State, index: usize, listener: &mut QubeListener) {
+fn accept(state: &mut State, index: usize, listener: &QubeListener) {
     loop {
         match listener.accept() {
             Ok(Some(stream)) => attach(state, index, stream),

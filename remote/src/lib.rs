@@ -1,6 +1,15 @@
 //! RDP for airgui. Its interface to the compositor is neutral: frames in (a size, pixels and the
 //! damaged rectangles), input events out. It knows nothing of Smithay or of the GUI protocol.
 
+pub mod credentials;
 pub mod frame;
+pub mod scancode;
+pub mod server;
+pub mod tls;
 
-pub use frame::{DamageRect, Frame, InputEvent};
+pub use frame::{DamageRect, Frame, FrameRef, InputEvent};
+pub use server::{
+    spawn, Cursor, CursorImage, FrameError, RdpError, RdpServerConfig, RdpServerHandle, Security,
+    ServerEvent,
+};
+pub use tls::{TlsError, TlsIdentity};

@@ -15,6 +15,10 @@ use guid_protocol::msg::{MAX_WINDOW_HEIGHT, MAX_WINDOW_WIDTH};
 use serde::{Deserialize, Deserializer};
 
 /// The defaults, embedded so that airgui runs with no config file at all.
+mod rdp;
+
+pub use rdp::{RdpConfig, RdpSecurity};
+
 const DEFAULTS: &str = include_str!("../../assets/airgui.toml");
 
 /// What qube and zone names must look like (Qubes' rule), for error messages.
@@ -46,6 +50,9 @@ pub struct Config {
     pub ipc: IpcConfig,
     pub keyboard: KeyboardConfig,
     pub decorations: DecorationConfig,
+    /// The RDP listener; none unless configured.
+    #[serde(default)]
+    pub rdp: Option<RdpConfig>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -194,7 +201,7 @@ fn file_prefix(file: Option<&Path>) -> String {
 }
 
 impl ConfigError {
-    fn invalid(key: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn invalid(key: impl Into<String>, message: impl Into<String>) -> Self {
         ConfigError::Invalid {
             file: None,
             key: key.into(),
@@ -321,6 +328,10 @@ impl Config {
             }
             check_range(&key("max_windows"), q.max_windows, MAX_WINDOWS)?;
             check_range(&key("max_pool_bytes"), q.max_pool_bytes, MAX_POOL_BYTES)?;
+        }
+
+        if let Some(rdp) = &self.rdp {
+            rdp.validate()?;
         }
 
         let c = &self.clipboard;

@@ -8,6 +8,7 @@ mod config;
 mod input;
 mod ipc;
 mod qubes;
+mod rdp;
 mod render;
 mod shell;
 mod state;
@@ -86,6 +87,7 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     let mut state = State::new(config, backend, event_loop.handle(), args.test_input)?;
     qubes::link::start_endpoints(&mut state)?;
     let ipc = ipc::server::start(&mut state)?;
+    let rdp = rdp::start(&mut state)?;
     state.airgui.queue_redraw();
     println!(
         "airgui: zone {zone}, headless output {}x{}\n  IPC: {}\n  look at it: airgui msg --socket {} screenshot /tmp/airgui.png",
@@ -94,6 +96,9 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
         ipc.display(),
         ipc.display()
     );
+    if let Some(rdp) = rdp {
+        println!("  {rdp}");
+    }
     event_loop
         .run(None, &mut state, State::after_dispatch)
         .context("the event loop failed")

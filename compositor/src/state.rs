@@ -4,6 +4,7 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use airgui_remote::{FrameRef, RdpServerHandle};
 use guid_protocol::{Message, Rect, WindowId};
 use smithay::input::keyboard::XkbConfig;
 use smithay::input::{Seat, SeatState};
@@ -40,6 +41,8 @@ pub struct Airgui {
     pub redraw: RedrawSchedule,
     /// What the last frames redrew, for `airgui msg frames`.
     pub frames: FrameLog,
+    /// The RDP server, when `[rdp]` is configured.
+    pub rdp: Option<RdpServerHandle>,
     /// Reused for every read from a qube.
     pub read_buffer: Vec<u8>,
     /// Whether `airgui msg` may inject input (`--test-input`).
@@ -136,6 +139,7 @@ impl State {
                     interval,
                 },
                 frames: FrameLog::default(),
+                rdp: None,
                 read_buffer: Vec::new(),
                 test_input,
                 doomed: Vec::new(),
@@ -181,10 +185,48 @@ impl State {
     /// Draws a frame now.
     pub fn render(&mut self) {
         self.airgui.redraw.last = Some(Instant::now());
-        match self.backend.render(&mut self.airgui) {
-            Ok(damage) => self.airgui.frames.record(damage),
-            Err(error) => error!("rendering failed: {error:#}"),
+        let damage = match self.backend.render(&mut self.airgui) {
+            Ok(damage) => damage,
+            Err(error) => {
+                error!("rendering failed: {error:#}");
+                return;
+            }
+        };
+        if let (Some(rdp), false) = (&self.airgui.rdp, damage.is_empty()) {
+            let rects = crate::rdp::damage_rects(&damage);
+            let submitted = self.backend.with_pixels(|frame| {
+                rdp.submit_ref(FrameRef {
+                    damage: &rects,
+                    ..frame
+                })
+            });
+            if let Err(error) = submitted {
+                error!("cannot hand the frame to the RDP server: {error}");
+            }
         }
+        self.airgui.frames.record(damage);
+    }
+
+    /// The output takes a new size (an RDP client resized its window): windows stay where they
+    /// are or come back inside, and qubes learn the new bounds.
+    pub fn resize_output(&mut self, width: u32, height: u32) {
+        if (width, height) == self.airgui.shell.output() {
+            return;
+        }
+        if let Err(error) = self.backend.resize(width, height) {
+            error!("cannot resize the output to {width}x{height}: {error:#}");
+            return;
+        }
+        tracing::info!(width, height, "output resized");
+        for qube in &mut self.airgui.qubes {
+            if let Some(link) = &mut qube.link {
+                link.connection.set_output_size(width, height);
+            }
+        }
+        for (key, content) in self.airgui.shell.set_output_size((width, height)) {
+            crate::qubes::events::tell_geometry(self, key, Some(content));
+        }
+        self.airgui.queue_redraw();
     }
 
     /// Draws now if a frame is due, so that what is read next (a screenshot) is current.

@@ -1,19 +1,18 @@
 //! The headless backend: pixman renders the output into memory, with no GPU and no screen.
 
+use airgui_remote::FrameRef;
 use anyhow::Context;
 use guid_protocol::Rect;
 use smithay::backend::allocator::Fourcc;
 use smithay::backend::renderer::damage::OutputDamageTracker;
 use smithay::backend::renderer::pixman::PixmanRenderer;
-use smithay::backend::renderer::{Bind, Color32F, ExportMem, Offscreen};
+use smithay::backend::renderer::{Bind, Color32F, Offscreen};
 use smithay::reexports::pixman;
-use smithay::utils::{Rectangle, Transform};
+use smithay::utils::Transform;
 
 use crate::qubes::WindowKey;
 use crate::render::{self, WindowTextures};
 use crate::state::Airgui;
-
-use super::Screenshot;
 
 /// The desktop behind the windows.
 const BACKGROUND: Color32F = Color32F::new(0.125, 0.125, 0.125, 1.0);
@@ -82,27 +81,35 @@ impl Headless {
             .unwrap_or_default())
     }
 
-    pub fn screenshot(&mut self) -> anyhow::Result<Screenshot> {
-        let (width, height) = self.size;
-        let framebuffer = self
-            .renderer
-            .bind(&mut self.target)
-            .context("binding the output")?;
-        let region = Rectangle::from_size((width as i32, height as i32).into());
-        let mapping = self
-            .renderer
-            .copy_framebuffer(&framebuffer, region, Fourcc::Xrgb8888)
-            .context("reading the output")?;
-        let bgrx = self
-            .renderer
-            .map_texture(&mapping)
-            .context("reading the output")?
-            .to_vec();
-        Ok(Screenshot {
-            width,
-            height,
-            bgrx,
+    /// The output image as it stands after the last frame.
+    pub fn with_pixels<T>(&self, export: impl FnOnce(FrameRef<'_>) -> T) -> T {
+        let stride = self.target.stride();
+        let height = self.target.height();
+        // SAFETY: the image owns `stride * height` bytes of pixels for as long as it lives, and
+        // `&self` keeps it alive and unbound: the renderer, its only writer, runs on this thread
+        // and not during this call.
+        let pixels =
+            unsafe { std::slice::from_raw_parts(self.target.data().cast::<u8>(), stride * height) };
+        export(FrameRef {
+            width: self.size.0 as u16,
+            height: self.size.1 as u16,
+            stride,
+            pixels,
+            damage: &[],
         })
+    }
+
+    /// A new output image and damage tracker; window textures stay.
+    pub fn resize(&mut self, width: u32, height: u32) -> anyhow::Result<()> {
+        let size = (width as i32, height as i32);
+        self.target = self
+            .renderer
+            .create_buffer(Fourcc::Xrgb8888, size.into())
+            .context("cannot allocate the output image")?;
+        self.tracker = OutputDamageTracker::new(size, 1.0, Transform::Normal);
+        self.age = 0;
+        self.size = (width, height);
+        Ok(())
     }
 
     pub fn forget_window(&mut self, key: WindowKey) {

@@ -5,6 +5,7 @@ pub mod headless;
 
 use std::path::Path;
 
+use airgui_remote::FrameRef;
 use anyhow::Context;
 use guid_protocol::Rect;
 
@@ -27,9 +28,35 @@ impl Backend {
     }
 
     /// The last frame drawn.
-    pub fn screenshot(&mut self) -> anyhow::Result<Screenshot> {
+    pub fn screenshot(&self) -> Screenshot {
+        self.with_pixels(|frame| {
+            let row = usize::from(frame.width) * 4;
+            let bgrx = frame
+                .pixels
+                .chunks(frame.stride)
+                .take(usize::from(frame.height))
+                .flat_map(|line| line.get(..row).unwrap_or_default())
+                .copied()
+                .collect();
+            Screenshot {
+                width: u32::from(frame.width),
+                height: u32::from(frame.height),
+                bgrx,
+            }
+        })
+    }
+
+    /// Lends the last frame drawn, whole, for export (damage left empty for the caller).
+    pub fn with_pixels<T>(&self, export: impl FnOnce(FrameRef<'_>) -> T) -> T {
         match self {
-            Backend::Headless(headless) => headless.screenshot(),
+            Backend::Headless(headless) => headless.with_pixels(export),
+        }
+    }
+
+    /// Gives the output a new size; the next frame is drawn whole.
+    pub fn resize(&mut self, width: u32, height: u32) -> anyhow::Result<()> {
+        match self {
+            Backend::Headless(headless) => headless.resize(width, height),
         }
     }
 

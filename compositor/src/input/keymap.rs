@@ -7,6 +7,9 @@ use crate::config::KeyboardConfig;
 
 /// The lowest evdev code xkb keycodes map to (X keycode = evdev + 8).
 const EVDEV_OFFSET: u32 = 8;
+/// evdev codes of the lock keys, for following a remote client's lock state.
+pub const KEY_CAPSLOCK: u32 = 58;
+pub const KEY_NUMLOCK: u32 = 69;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum KeyError {

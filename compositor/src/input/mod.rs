@@ -9,9 +9,9 @@ pub mod shortcuts;
 use std::collections::HashSet;
 
 use guid_protocol::msg::{state as xstate, Message, KEYMAP_LEN};
-use smithay::backend::input::{ButtonState, KeyState};
+use smithay::backend::input::{Axis, AxisSource, ButtonState, KeyState};
 use smithay::input::keyboard::{Keycode, ModifiersState};
-use smithay::input::pointer::{ButtonEvent, MotionEvent};
+use smithay::input::pointer::{AxisFrame, ButtonEvent, MotionEvent};
 use smithay::utils::{Logical, Point, SERIAL_COUNTER};
 use tracing::info;
 
@@ -21,6 +21,9 @@ use crate::shell::Hit;
 use crate::state::State;
 use focus::FocusTarget;
 use shortcuts::Shortcut;
+
+/// Scroll distance of one wheel notch, as libinput reports it.
+const SCROLL_PER_NOTCH: f64 = 15.0;
 
 /// Wheel steps sent for one axis event at most, however large the event says it is.
 const MAX_WHEEL_STEPS: i32 = 10;
@@ -127,6 +130,27 @@ impl State {
         if let Some(shortcut) = shortcut {
             self.run_shortcut(shortcut);
         }
+    }
+
+    /// Presses the keys in order and releases them in reverse.
+    pub fn press_chord(&mut self, keys: &[u32]) {
+        for key in keys {
+            self.handle_key(*key, true);
+        }
+        for key in keys.iter().rev() {
+            self.handle_key(*key, false);
+        }
+    }
+
+    /// Whether Caps Lock and Num Lock are on.
+    pub fn lock_state(&self) -> (bool, bool) {
+        self.airgui
+            .seat
+            .get_keyboard()
+            .map_or((false, false), |keyboard| {
+                let modifiers = keyboard.modifier_state();
+                (modifiers.caps_lock, modifiers.num_lock)
+            })
     }
 
     fn run_shortcut(&mut self, shortcut: Shortcut) {
@@ -254,6 +278,23 @@ impl State {
         } else {
             self.airgui.input.buttons &= !mask;
         }
+    }
+
+    /// The wheel turned, in 1/120 notches; positive is down and right.
+    pub fn handle_pointer_axis(&mut self, vertical: i32, horizontal: i32) {
+        let Some(pointer) = self.airgui.seat.get_pointer() else {
+            return;
+        };
+        let mut frame = AxisFrame::new(self.airgui.now_ms()).source(AxisSource::Wheel);
+        for (axis, v120) in [(Axis::Vertical, vertical), (Axis::Horizontal, horizontal)] {
+            if v120 != 0 {
+                frame = frame
+                    .value(axis, f64::from(v120) * SCROLL_PER_NOTCH / 120.0)
+                    .v120(axis, v120);
+            }
+        }
+        pointer.axis(self, frame);
+        pointer.frame(self);
     }
 
     /// The user clicked a window: it gets focus and comes to the top.

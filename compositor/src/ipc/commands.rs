@@ -68,19 +68,19 @@ fn execute(state: &mut State, request: Request) -> Result<Value, String> {
         }
         Request::Screenshot { path } => {
             state.render_if_queued();
-            let shot = state.backend.screenshot().map_err(|e| format!("{e:#}"))?;
+            let shot = state.backend.screenshot();
             shot.write_png(&path).map_err(|e| format!("{e:#}"))?;
             Ok(json!({ "path": path, "width": shot.width, "height": shot.height }))
         }
         Request::Key { name } => {
             let keys = state.airgui.keys.chord(&name).map_err(|e| e.to_string())?;
-            press_chord(state, &keys);
+            state.press_chord(&keys);
             Ok(json!({}))
         }
         Request::Type { text } => {
             let chords = state.airgui.keys.text(&text).map_err(|e| e.to_string())?;
             for keys in chords {
-                press_chord(state, &keys);
+                state.press_chord(&keys);
             }
             Ok(json!({}))
         }
@@ -100,16 +100,6 @@ fn execute(state: &mut State, request: Request) -> Result<Value, String> {
             state.handle_pointer_button(evdev, false);
             Ok(json!({}))
         }
-    }
-}
-
-/// Presses the keys in order and releases them in reverse.
-fn press_chord(state: &mut State, keys: &[u32]) {
-    for key in keys {
-        state.handle_key(*key, true);
-    }
-    for key in keys.iter().rev() {
-        state.handle_key(*key, false);
     }
 }
 

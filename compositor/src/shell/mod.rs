@@ -131,6 +131,35 @@ impl<K: Copy + Eq + Hash> Shell<K> {
         self.output
     }
 
+    /// The output changed size: maximized and fullscreen windows fill it again, others come
+    /// back inside as far as needed. Returns the windows that moved, with their new content.
+    pub fn set_output_size(&mut self, output: (u32, u32)) -> Vec<(K, Rect)> {
+        self.output = output;
+        let metrics = self.metrics;
+        let mut moved = Vec::new();
+        for (key, window) in &mut self.windows {
+            let content = match (window.kind, window.sizing) {
+                (_, Sizing::Maximized { .. }) => {
+                    metrics.content(Rect::new(0, 0, output.0, output.1))
+                }
+                (_, Sizing::Fullscreen { .. }) => Rect::new(0, 0, output.0, output.1),
+                (WindowKind::OverrideRedirect, Sizing::Normal) => {
+                    placement::inside(window.content, output)
+                }
+                (WindowKind::Normal, Sizing::Normal) => {
+                    let frame =
+                        placement::keep_grabbable(metrics.frame(window.content), metrics, output);
+                    metrics.content(frame)
+                }
+            };
+            if content != window.content {
+                window.content = content;
+                moved.push((*key, content));
+            }
+        }
+        moved
+    }
+
     pub fn window(&self, key: K) -> Option<&ShellWindow> {
         self.windows.get(&key)
     }

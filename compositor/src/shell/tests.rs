@@ -201,3 +201,22 @@ fn an_agent_cannot_move_its_title_bar_off_the_output() {
         None
     );
 }
+
+#[test]
+fn a_smaller_output_brings_windows_back_and_refills_maximized_ones() {
+    let mut shell = shell();
+    shown(&mut shell, 1, Rect::new(1500, 900, 300, 100));
+    shown(&mut shell, 2, Rect::new(100, 100, 300, 200));
+    shown(&mut shell, 3, Rect::new(200, 200, 300, 200));
+    shell.set_maximized(3, true);
+    let mut moved = shell.set_output_size((1024, 768));
+    moved.sort_by_key(|(key, _)| *key);
+    assert_eq!(moved.len(), 2, "window 2 stays where it is: {moved:?}");
+    let (_, first) = moved[0];
+    let frame = METRICS.frame(first);
+    assert!(
+        frame.x + 64 <= 1024 && frame.y + 27 <= 768,
+        "title bar reachable: {frame:?}"
+    );
+    assert_eq!(moved[1], (3, Rect::new(3, 27, 1018, 738)));
+}

@@ -32,6 +32,8 @@ enum MsgCommand {
     Clipboard,
     /// Show how many frames were drawn and what the last ones redrew.
     Frames,
+    /// Show the RDP listener: address, TLS certificate fingerprint, connected client.
+    Rdp,
     /// Write the composed output to a PNG file.
     Screenshot { file: PathBuf },
     /// Press and release a key or chord, such as Return or ctrl+shift+c (needs --test-input).
@@ -54,6 +56,7 @@ pub fn run(args: MsgArgs) -> anyhow::Result<()> {
         MsgCommand::Windows => Request::Windows,
         MsgCommand::Clipboard => Request::Clipboard,
         MsgCommand::Frames => Request::Frames,
+        MsgCommand::Rdp => Request::Rdp,
         MsgCommand::Screenshot { file } => Request::Screenshot {
             path: std::path::absolute(&file)
                 .with_context(|| format!("bad path {}", file.display()))?,

@@ -66,6 +66,17 @@ fn execute(state: &mut State, request: Request) -> Result<Value, String> {
                 .collect();
             Ok(json!({ "count": frames.count, "recent": recent }))
         }
+        Request::Rdp => Ok(match &state.airgui.rdp {
+            Some(rdp) => json!({
+                "enabled": true,
+                "listen": rdp.local_addr().to_string(),
+                "fingerprint": rdp.fingerprint(),
+                "client": rdp.client().map(|peer| peer.to_string()),
+                "width": rdp.desktop_size().0,
+                "height": rdp.desktop_size().1,
+            }),
+            None => json!({ "enabled": false }),
+        }),
         Request::Screenshot { path } => {
             state.render_if_queued();
             let shot = state.backend.screenshot();

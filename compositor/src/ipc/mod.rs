@@ -21,6 +21,8 @@ pub enum Request {
     Clipboard,
     /// How many frames were drawn, and what the most recent ones redrew.
     Frames,
+    /// The RDP listener: address, certificate fingerprint, connected client.
+    Rdp,
     /// Writes the composed output to a PNG file.
     Screenshot { path: PathBuf },
     /// Presses and releases a key or chord (test input only).

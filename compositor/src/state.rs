@@ -9,7 +9,7 @@ use guid_protocol::{Message, Rect, WindowId};
 use smithay::input::keyboard::XkbConfig;
 use smithay::input::{Seat, SeatState};
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
-use smithay::reexports::calloop::LoopHandle;
+use smithay::reexports::calloop::{LoopHandle, RegistrationToken};
 use smithay::utils::SERIAL_COUNTER;
 use tracing::{error, warn};
 
@@ -64,7 +64,8 @@ impl std::fmt::Debug for Airgui {
 /// Frames are drawn only when something changed, at most once per refresh interval.
 #[derive(Debug)]
 pub struct RedrawSchedule {
-    queued: bool,
+    /// The timer of the queued frame.
+    queued: Option<RegistrationToken>,
     last: Option<Instant>,
     interval: Duration,
 }
@@ -134,7 +135,7 @@ impl State {
                 input: InputState::default(),
                 keys,
                 redraw: RedrawSchedule {
-                    queued: false,
+                    queued: None,
                     last: None,
                     interval,
                 },
@@ -182,8 +183,11 @@ impl State {
         }
     }
 
-    /// Draws a frame now.
+    /// Draws a frame now (a queued one is then no longer due).
     pub fn render(&mut self) {
+        if let Some(timer) = self.airgui.redraw.queued.take() {
+            self.airgui.handle.remove(timer);
+        }
         self.airgui.redraw.last = Some(Instant::now());
         let damage = match self.backend.render(&mut self.airgui) {
             Ok(damage) => damage,
@@ -231,7 +235,7 @@ impl State {
 
     /// Draws now if a frame is due, so that what is read next (a screenshot) is current.
     pub fn render_if_queued(&mut self) {
-        if self.airgui.redraw.queued {
+        if self.airgui.redraw.queued.is_some() {
             self.render();
         }
     }
@@ -249,23 +253,23 @@ impl State {
 impl Airgui {
     /// Something visible changed: draw at the next frame time, unless a frame is already queued.
     pub fn queue_redraw(&mut self) {
-        if self.redraw.queued {
+        if self.redraw.queued.is_some() {
             return;
         }
-        self.redraw.queued = true;
         let now = Instant::now();
         let delay = self.redraw.last.map_or(Duration::ZERO, |last| {
             (last + self.redraw.interval).saturating_duration_since(now)
         });
         let timer = Timer::from_duration(delay);
         let inserted = self.handle.insert_source(timer, |_, _, state| {
-            state.airgui.redraw.queued = false;
+            // Returning Drop removes the timer: forget its token before rendering.
+            state.airgui.redraw.queued = None;
             state.render();
             TimeoutAction::Drop
         });
-        if let Err(error) = inserted {
-            warn!(%error, "cannot schedule a frame");
-            self.redraw.queued = false;
+        match inserted {
+            Ok(token) => self.redraw.queued = Some(token),
+            Err(error) => warn!(%error, "cannot schedule a frame"),
         }
     }
 

@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use rustix::fs::{self, MemfdFlags, Mode, OFlags, SealFlags};
 use rustix::mm::{self, MapFlags, ProtFlags};
@@ -18,6 +20,18 @@ use crate::types::Rect;
 /// Default cap on a qube's pool size.
 pub const DEFAULT_MAX_POOL_BYTES: u64 = 1 << 30;
 
+/// Each run of pages a window maps costs one of the process's memory areas, of which Linux
+/// allows about 65,530 (`vm.max_map_count`); an agent scattering its refs could otherwise use
+/// them all and starve every other mapping of the GUI qube. Agents allocate a window's buffer as
+/// one run of pages, so these bounds leave honest agents far from them.
+pub const MAX_RUNS_PER_DUMP: usize = 256;
+/// Runs mapped at once for one qube's windows.
+pub const MAX_RUNS_PER_POOL: usize = 4096;
+/// Runs mapped at once in the whole process.
+pub const MAX_RUNS_PER_PROCESS: usize = 32_768;
+
+static PROCESS_RUNS: AtomicUsize = AtomicUsize::new(0);
+
 #[derive(Debug, thiserror::Error)]
 pub enum PoolError {
     #[error("the pool can shrink: it lacks F_SEAL_SHRINK (a plain file, or an unsealed memfd)")]
@@ -26,6 +40,14 @@ pub enum PoolError {
     TooLarge { size: u64, max: u64 },
     #[error("page {page} lies outside the pool's {pages} pages")]
     RefOutsidePool { page: u32, pages: u64 },
+    #[error("a dump's refs form {runs} runs of pages, more than {max}")]
+    TooFragmented { runs: usize, max: usize },
+    #[error("mapping {runs} more runs of pages would pass the limit of {max} ({scope})")]
+    MappingBudget {
+        runs: usize,
+        max: usize,
+        scope: &'static str,
+    },
     #[error("cannot grow the pool past {max_pages} pages")]
     Exhausted { max_pages: usize },
     #[error("{what}: {source}")]
@@ -44,6 +66,8 @@ fn os(what: &'static str) -> impl FnOnce(rustix::io::Errno) -> PoolError {
 pub struct GrantPool {
     fd: OwnedFd,
     max_bytes: u64,
+    /// Runs mapped by this pool's live views.
+    runs_mapped: Arc<AtomicUsize>,
 }
 
 impl GrantPool {
@@ -53,7 +77,11 @@ impl GrantPool {
         if !seals.contains(SealFlags::SHRINK) {
             return Err(PoolError::NotSealed);
         }
-        let pool = GrantPool { fd, max_bytes };
+        let pool = GrantPool {
+            fd,
+            max_bytes,
+            runs_mapped: Arc::new(AtomicUsize::new(0)),
+        };
         pool.size()?;
         Ok(pool)
     }
@@ -85,8 +113,16 @@ impl GrantPool {
         if let Some(&page) = layout.refs.iter().find(|page| u64::from(**page) >= pages) {
             return Err(PoolError::RefOutsidePool { page, pages });
         }
-        let view = PoolView::reserve(layout.refs.len() * PAGE_SIZE)?;
-        for (index, first, count) in runs(&layout.refs) {
+        let runs = runs(&layout.refs);
+        if runs.len() > MAX_RUNS_PER_DUMP {
+            return Err(PoolError::TooFragmented {
+                runs: runs.len(),
+                max: MAX_RUNS_PER_DUMP,
+            });
+        }
+        let budget = MappingBudget::take(&self.runs_mapped, runs.len())?;
+        let view = PoolView::reserve(layout.refs.len() * PAGE_SIZE, budget)?;
+        for (index, first, count) in runs {
             view.map_run(&self.fd, index, first, count)?;
         }
         Ok(WindowImage {
@@ -116,6 +152,49 @@ fn runs(refs: &[u32]) -> Vec<(usize, u32, usize)> {
 pub struct PoolView {
     base: NonNull<u8>,
     len: usize,
+    _budget: MappingBudget,
+}
+
+/// Runs of pages counted against the pool's and the process's limits while a view maps them.
+#[derive(Debug)]
+struct MappingBudget {
+    pool: Arc<AtomicUsize>,
+    runs: usize,
+}
+
+impl MappingBudget {
+    fn take(pool: &Arc<AtomicUsize>, runs: usize) -> Result<Self, PoolError> {
+        reserve(pool, runs, MAX_RUNS_PER_POOL, "for this qube")?;
+        if let Err(error) = reserve(&PROCESS_RUNS, runs, MAX_RUNS_PER_PROCESS, "for all qubes") {
+            pool.fetch_sub(runs, Ordering::AcqRel);
+            return Err(error);
+        }
+        Ok(MappingBudget {
+            pool: Arc::clone(pool),
+            runs,
+        })
+    }
+}
+
+fn reserve(
+    counter: &AtomicUsize,
+    runs: usize,
+    max: usize,
+    scope: &'static str,
+) -> Result<(), PoolError> {
+    counter
+        .fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| {
+            used.checked_add(runs).filter(|total| *total <= max)
+        })
+        .map(drop)
+        .map_err(|_| PoolError::MappingBudget { runs, max, scope })
+}
+
+impl Drop for MappingBudget {
+    fn drop(&mut self) {
+        self.pool.fetch_sub(self.runs, Ordering::AcqRel);
+        PROCESS_RUNS.fetch_sub(self.runs, Ordering::AcqRel);
+    }
 }
 
 // The view is an owned mapping; the memory behind it is only read through raw pointer copies.
@@ -124,7 +203,7 @@ unsafe impl Sync for PoolView {}
 
 impl PoolView {
     /// Reserves address space, inaccessible until runs are mapped over it.
-    fn reserve(len: usize) -> Result<Self, PoolError> {
+    fn reserve(len: usize, budget: MappingBudget) -> Result<Self, PoolError> {
         // SAFETY: a fresh anonymous mapping at an address of the kernel's choosing.
         let ptr = unsafe {
             mm::mmap_anonymous(
@@ -142,6 +221,7 @@ impl PoolView {
         Ok(PoolView {
             base,
             len: len.max(PAGE_SIZE),
+            _budget: budget,
         })
     }
 
@@ -548,6 +628,45 @@ mod tests {
             daemon.map(&layout),
             Err(PoolError::RefOutsidePool { page: 2, pages: 2 })
         ));
+        Ok(())
+    }
+
+    #[test]
+    fn scattered_refs_are_refused_before_they_use_up_the_process_mappings() -> Result<(), PoolError>
+    {
+        let agent = PoolAllocator::new(2 * MAX_RUNS_PER_DUMP + 2, 4096)?;
+        let daemon = GrantPool::from_fd(shared(&agent)?, DEFAULT_MAX_POOL_BYTES)?;
+        let scattered = |runs: usize| DumpLayout {
+            width: 1024,
+            height: runs as u32,
+            refs: (0..runs as u32).map(|i| 2 * i).collect(),
+        };
+        assert!(daemon.map(&scattered(MAX_RUNS_PER_DUMP)).is_ok());
+        assert!(matches!(
+            daemon.map(&scattered(MAX_RUNS_PER_DUMP + 1)),
+            Err(PoolError::TooFragmented { .. })
+        ));
+        Ok(())
+    }
+
+    #[test]
+    fn a_pool_may_map_only_so_many_runs_at_once() -> Result<(), PoolError> {
+        let agent = PoolAllocator::new(2 * MAX_RUNS_PER_DUMP, 4096)?;
+        let daemon = GrantPool::from_fd(shared(&agent)?, DEFAULT_MAX_POOL_BYTES)?;
+        let scattered = DumpLayout {
+            width: 1024,
+            height: MAX_RUNS_PER_DUMP as u32,
+            refs: (0..MAX_RUNS_PER_DUMP as u32).map(|i| 2 * i).collect(),
+        };
+        let held: Vec<_> = (0..MAX_RUNS_PER_POOL / MAX_RUNS_PER_DUMP)
+            .map(|_| daemon.map(&scattered))
+            .collect::<Result<_, _>>()?;
+        assert!(matches!(
+            daemon.map(&scattered),
+            Err(PoolError::MappingBudget { .. })
+        ));
+        drop(held);
+        assert!(daemon.map(&scattered).is_ok(), "released with the views");
         Ok(())
     }
 

@@ -1,7 +1,77 @@
-//! End-to-end tests of airgui live in `tests/`: they start real processes (airgui, demo agents,
-//! RDP clients) and talk to them over real sockets. This library holds what they share.
+//! End-to-end tests of airgui live in `tests/`: they start real processes (airgui, demo agents)
+//! and talk to them over real sockets. This library holds what they share:
+//!
+//! * [`Setup`] writes a configuration into a fresh temporary directory (every socket lives in
+//!   it, so tests run in parallel) and starts `airgui --test-input` as an [`Airgui`], which
+//!   speaks its IPC ([`Airgui::msg`]), takes screenshots ([`Image`]) and kills it on drop;
+//! * [`Airgui::agent`] starts a `guid-demo-agent` for a qube ([`Agent`], with its JSON event log);
+//! * [`RawAgent`] is a qube written here, byte by byte, that can break every rule of the protocol;
+//! * [`wait_until`] polls a condition with a generous timeout: tests never sleep to synchronise.
 
-use std::path::PathBuf;
+// Test helpers fail the test loudly; that is what unwrap, expect and indexing are for here.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use std::cell::{Cell, RefCell};
+use std::ffi::OsString;
+use std::fmt::Debug;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Write};
+use std::os::fd::AsFd;
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use guid_protocol::codec;
+use guid_protocol::msg::{Create, Map, Message, ShmImage, Version, WindowDump, WmName};
+use guid_protocol::pattern::Pattern;
+use guid_protocol::transport::QubeStream;
+use guid_protocol::{AgentConnection, AgentEvent, PoolAllocator, Rect};
+use rustix::event::{PollFd, PollFlags, Timespec};
+use serde_json::{json, Value};
+
+/// How long to wait for something that should happen at once; only a failing test waits it out.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+/// How often [`wait_until`] looks again.
+const POLL: Duration = Duration::from_millis(20);
+
+/// The desktop behind the windows, #202020.
+pub const BACKGROUND: [u8; 3] = [0x20, 0x20, 0x20];
+/// Default decoration sizes: the border, and the title bar below the top border.
+pub const BORDER: i32 = 3;
+pub const TITLE: i32 = 24;
+/// Height of everything above the content: top border and title.
+pub const BAR: i32 = BORDER + TITLE;
+/// Width of the frame drawn over the edges of override-redirect windows.
+pub const MARKER: i32 = 2;
+pub const WHITE: [u8; 3] = [0xff, 0xff, 0xff];
+pub const BLACK: [u8; 3] = [0, 0, 0];
+
+/// `0xRRGGBB` as R, G, B bytes.
+pub fn rgb(hex: u32) -> [u8; 3] {
+    let [_, r, g, b] = hex.to_be_bytes();
+    [r, g, b]
+}
+
+/// The default colour of a label (assets/airgui.toml).
+pub fn label_colour(label: &str) -> [u8; 3] {
+    rgb(match label {
+        "red" => 0xcc0000,
+        "orange" => 0xf57900,
+        "yellow" => 0xedd400,
+        "green" => 0x73d216,
+        "gray" => 0x555555,
+        "blue" => 0x3465a4,
+        "purple" => 0x75507b,
+        "black" => 0x000000,
+        other => panic!("no label {other:?}"),
+    })
+}
+
+/// A demo pattern's pixel as R, G, B.
+pub fn pattern_rgb(pattern: Pattern, x: i32, y: i32) -> [u8; 3] {
+    rgb(pattern.rgb(x as u32, y as u32, 0))
+}
 
 /// The path of a binary built in this workspace's target directory, next to the test binary.
 pub fn workspace_binary(name: &str) -> PathBuf {
@@ -11,4 +81,931 @@ pub fn workspace_binary(name: &str) -> PathBuf {
         dir.pop();
     }
     dir.join(name)
+}
+
+/// [`workspace_binary`], which must exist.
+fn built_binary(name: &str) -> PathBuf {
+    let path = workspace_binary(name);
+    assert!(
+        path.is_file(),
+        "{} is missing: build the workspace first (`cargo build --workspace`, or run \
+         `cargo test --workspace`), then run these tests",
+        path.display()
+    );
+    path
+}
+
+/// Calls `condition` until it returns `Ok`, every few milliseconds, for at most `timeout`; then
+/// panics with `what` and the last state the condition observed (its `Err`).
+pub fn wait_until<T, S: Debug>(
+    what: &str,
+    timeout: Duration,
+    mut condition: impl FnMut() -> Result<T, S>,
+) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        match condition() {
+            Ok(value) => return value,
+            Err(state) if Instant::now() >= deadline => {
+                panic!("timed out after {timeout:?} waiting for {what}; last observed: {state:#?}")
+            }
+            Err(_) => std::thread::sleep(POLL),
+        }
+    }
+}
+
+/// [`wait_until`] with [`PATIENCE`].
+pub fn wait_for<T, S: Debug>(what: &str, condition: impl FnMut() -> Result<T, S>) -> T {
+    wait_until(what, PATIENCE, condition)
+}
+
+/// What an airgui is started with: the output size, the qubes and any other TOML.
+#[derive(Clone, Debug)]
+pub struct Setup {
+    width: u32,
+    height: u32,
+    qubes: Vec<QubeEntry>,
+    toml: String,
+}
+
+#[derive(Clone, Debug)]
+struct QubeEntry {
+    name: String,
+    label: String,
+    keys: String,
+    /// Connect mode: the agent listens (the vchan-socket layout) and airgui connects.
+    vchan: bool,
+}
+
+impl Default for Setup {
+    fn default() -> Self {
+        Setup {
+            width: 800,
+            height: 600,
+            qubes: Vec::new(),
+            toml: String::new(),
+        }
+    }
+}
+
+impl Setup {
+    /// An 800x600 output and no qubes.
+    pub fn new() -> Self {
+        Setup::default()
+    }
+
+    pub fn output(mut self, width: u32, height: u32) -> Self {
+        self.width = width;
+        self.height = height;
+        self
+    }
+
+    /// A qube in listen mode: its socket is `<dir>/<name>.sock`.
+    pub fn qube(self, name: &str, label: &str) -> Self {
+        self.qube_with(name, label, "")
+    }
+
+    /// A qube with more keys of its `[[qube]]` table, such as `max_windows = 3`.
+    pub fn qube_with(mut self, name: &str, label: &str, keys: &str) -> Self {
+        self.qubes.push(QubeEntry {
+            name: name.into(),
+            label: label.into(),
+            keys: keys.into(),
+            vchan: false,
+        });
+        self
+    }
+
+    /// A qube in connect mode: its agent listens on `<dir>/vchan.<name>.sock` and airgui
+    /// connects, retrying while nobody listens.
+    pub fn vchan_qube(mut self, name: &str, label: &str) -> Self {
+        self.qubes.push(QubeEntry {
+            name: name.into(),
+            label: label.into(),
+            keys: String::new(),
+            vchan: true,
+        });
+        self
+    }
+
+    /// More TOML, such as a `[clipboard]` table.
+    pub fn toml(mut self, toml: &str) -> Self {
+        self.toml.push_str(toml);
+        self.toml.push('\n');
+        self
+    }
+
+    /// Starts airgui and waits until its IPC socket answers.
+    pub fn start(self) -> Airgui {
+        let dir = tempfile::Builder::new()
+            .prefix("airgui-e2e-")
+            .tempdir()
+            .expect("a temporary directory");
+        let ipc = dir.path().join("airgui.ipc");
+        let mut config = format!(
+            "[output]\nwidth = {}\nheight = {}\n\n[ipc]\nsocket = \"{}\"\n\n{}\n",
+            self.width,
+            self.height,
+            ipc.display(),
+            self.toml
+        );
+        for qube in &self.qubes {
+            let (name, label, keys) = (&qube.name, &qube.label, &qube.keys);
+            let (endpoint, socket) = match qube.vchan {
+                false => ("listen", socket_path(dir.path(), name, false)),
+                true => ("connect", socket_path(dir.path(), name, true)),
+            };
+            config.push_str(&format!(
+                "[[qube]]\nname = \"{name}\"\nlabel = \"{label}\"\n{endpoint} = \"{}\"\n{keys}\n\n",
+                socket.display()
+            ));
+        }
+        let config_path = dir.path().join("airgui.toml");
+        std::fs::write(&config_path, &config).expect("write the configuration");
+        let log = dir.path().join("airgui.log");
+        let child = Command::new(built_binary("airgui"))
+            .arg("--config")
+            .arg(&config_path)
+            .arg("--test-input")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(File::create(dir.path().join("airgui.out")).expect("stdout file"))
+            .stderr(File::create(&log).expect("log file"))
+            .spawn()
+            .expect("start airgui");
+        let airgui = Airgui {
+            dir: Some(dir),
+            child: RefCell::new(child),
+            ipc,
+            log,
+            files: Cell::new(0),
+            vchan: self
+                .qubes
+                .iter()
+                .filter(|q| q.vchan)
+                .map(|q| q.name.clone())
+                .collect(),
+        };
+        wait_for("airgui's IPC socket to answer", || {
+            airgui.assert_alive();
+            airgui
+                .try_msg(&json!({"command": "qubes"}))
+                .map_err(|error| error.to_string())
+        });
+        airgui
+    }
+}
+
+/// A running airgui, killed on drop. When a test fails, its log is printed (and its directory
+/// kept if `AIRGUI_E2E_KEEP` is set).
+#[derive(Debug)]
+pub struct Airgui {
+    dir: Option<tempfile::TempDir>,
+    child: RefCell<Child>,
+    ipc: PathBuf,
+    log: PathBuf,
+    /// Numbers files made in the directory (screenshots, agent logs).
+    files: Cell<u32>,
+    /// The qubes in connect mode.
+    vchan: Vec<String>,
+}
+
+/// Where a qube's agent and airgui meet.
+fn socket_path(dir: &Path, qube: &str, vchan: bool) -> PathBuf {
+    match vchan {
+        false => dir.join(format!("{qube}.sock")),
+        true => dir.join(format!("vchan.{qube}.sock")),
+    }
+}
+
+impl Drop for Airgui {
+    fn drop(&mut self) {
+        let child = self.child.get_mut();
+        let _ = child.kill();
+        let _ = child.wait();
+        if std::thread::panicking() {
+            eprintln!("---- airgui's log ----\n{}", self.log());
+            if std::env::var_os("AIRGUI_E2E_KEEP").is_some() {
+                if let Some(dir) = self.dir.take() {
+                    eprintln!("kept {}", dir.keep().display());
+                }
+            }
+        }
+    }
+}
+
+impl Airgui {
+    /// The temporary directory holding the sockets, logs and screenshots.
+    pub fn dir(&self) -> &Path {
+        self.dir.as_ref().expect("the directory").path()
+    }
+
+    /// The socket where a qube's agent and airgui meet: airgui listens on it, or for a
+    /// [`Setup::vchan_qube`] the agent does.
+    pub fn qube_socket(&self, qube: &str) -> PathBuf {
+        socket_path(self.dir(), qube, self.vchan.iter().any(|q| q == qube))
+    }
+
+    /// airgui's log (its stderr) so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Panics if airgui has exited.
+    pub fn assert_alive(&self) {
+        if let Some(status) = self.child.borrow_mut().try_wait().expect("try_wait") {
+            panic!("airgui exited ({status}); its log:\n{}", self.log());
+        }
+    }
+
+    fn next_file(&self, stem: &str, extension: &str) -> PathBuf {
+        let n = self.files.get() + 1;
+        self.files.set(n);
+        self.dir().join(format!("{stem}-{n}.{extension}"))
+    }
+
+    /// Sends one IPC request and reads its reply, whatever it says.
+    pub fn try_msg(&self, request: &Value) -> io::Result<Value> {
+        let mut stream = UnixStream::connect(&self.ipc)?;
+        stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+        let mut line = request.to_string();
+        line.push('\n');
+        stream.write_all(line.as_bytes())?;
+        let mut reply = String::new();
+        BufReader::new(stream).read_line(&mut reply)?;
+        serde_json::from_str(&reply).map_err(io::Error::other)
+    }
+
+    /// Sends one IPC request; the reply must say `"ok": true`.
+    pub fn msg(&self, request: Value) -> Value {
+        let reply = match self.try_msg(&request) {
+            Ok(reply) => reply,
+            Err(error) => {
+                self.assert_alive();
+                panic!("IPC request {request} failed: {error}");
+            }
+        };
+        assert_eq!(reply["ok"], true, "IPC request {request} answered {reply}");
+        reply
+    }
+
+    /// Every window, topmost first.
+    pub fn windows(&self) -> Vec<Window> {
+        let reply = self.msg(json!({"command": "windows"}));
+        reply["windows"]
+            .as_array()
+            .expect("a windows array")
+            .iter()
+            .map(Window::from_json)
+            .collect()
+    }
+
+    /// A qube's windows.
+    pub fn windows_of(&self, qube: &str) -> Vec<Window> {
+        self.windows()
+            .into_iter()
+            .filter(|w| w.qube == qube)
+            .collect()
+    }
+
+    /// A window, if listed.
+    pub fn window(&self, qube: &str, id: u32) -> Option<Window> {
+        self.windows()
+            .into_iter()
+            .find(|w| w.qube == qube && w.id == id)
+    }
+
+    /// Waits until a qube's window is listed and mapped.
+    pub fn wait_window(&self, qube: &str, id: u32) -> Window {
+        wait_for(&format!("window {id} of {qube} to be mapped"), || {
+            let windows = self.windows();
+            match windows
+                .iter()
+                .find(|w| w.qube == qube && w.id == id && w.mapped)
+            {
+                Some(window) => Ok(window.clone()),
+                None => Err(windows),
+            }
+        })
+    }
+
+    /// A qube as `qubes` lists it: name, label, colour, connected, windows.
+    pub fn qube(&self, name: &str) -> Value {
+        let reply = self.msg(json!({"command": "qubes"}));
+        reply["qubes"]
+            .as_array()
+            .expect("a qubes array")
+            .iter()
+            .find(|q| q["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no qube {name} in {reply}"))
+    }
+
+    /// Whether a qube's agent is connected.
+    pub fn connected(&self, qube: &str) -> bool {
+        self.qube(qube)["connected"] == true
+    }
+
+    /// Waits until a qube is disconnected and none of its windows is listed.
+    pub fn wait_gone(&self, qube: &str) {
+        wait_for(
+            &format!("{qube} to be disconnected without windows"),
+            || {
+                let (state, windows) = (self.qube(qube), self.windows_of(qube));
+                if state["connected"] == false && windows.is_empty() {
+                    Ok(())
+                } else {
+                    Err((state, windows))
+                }
+            },
+        )
+    }
+
+    /// What the clipboard holds: `holds`, and `source` and `bytes` when it does.
+    pub fn clipboard(&self) -> Value {
+        self.msg(json!({"command": "clipboard"}))
+    }
+
+    /// The frame count and the damage of the recent frames.
+    pub fn frames(&self) -> Frames {
+        Frames::from_json(&self.msg(json!({"command": "frames"})))
+    }
+
+    /// The composed output.
+    pub fn screenshot(&self) -> Image {
+        let path = self.next_file("screenshot", "png");
+        self.msg(json!({"command": "screenshot", "path": path}));
+        Image::read(&path)
+    }
+
+    /// Moves the pointer there and clicks the left button.
+    pub fn click(&self, (x, y): (f64, f64)) {
+        self.msg(json!({"command": "click", "x": x, "y": y, "button": 1}));
+    }
+
+    /// Presses and releases a key or chord, such as `ctrl+shift+c`.
+    pub fn key(&self, name: &str) {
+        self.msg(json!({"command": "key", "name": name}));
+    }
+
+    /// Types text.
+    pub fn type_text(&self, text: &str) {
+        self.msg(json!({"command": "type", "text": text}));
+    }
+
+    pub fn pointer_move(&self, (x, y): (f64, f64)) {
+        self.msg(json!({"command": "pointer-move", "x": x, "y": y}));
+    }
+
+    /// A demo agent for `qube`, to be configured and started.
+    pub fn agent(&self, qube: &str) -> AgentBuilder<'_> {
+        AgentBuilder {
+            airgui: self,
+            qube: qube.into(),
+            args: Vec::new(),
+        }
+    }
+
+    /// A hostile qube connected to `qube`'s socket, past the handshake.
+    pub fn raw_agent(&self, qube: &str) -> RawAgent {
+        RawAgent::connect(&self.qube_socket(qube))
+    }
+}
+
+/// A window as `windows` lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub qube: String,
+    pub id: u32,
+    /// Sanitized, without the `[qube]` prefix.
+    pub title: String,
+    /// The content, in output coordinates.
+    pub content: Rect,
+    pub mapped: bool,
+    pub minimized: bool,
+    pub override_redirect: bool,
+    pub focused: bool,
+    pub stacking: u64,
+}
+
+impl Window {
+    fn from_json(value: &Value) -> Window {
+        let int = |key: &str| {
+            value[key]
+                .as_i64()
+                .unwrap_or_else(|| panic!("{key} in {value}"))
+        };
+        let flag = |key: &str| {
+            value[key]
+                .as_bool()
+                .unwrap_or_else(|| panic!("{key} in {value}"))
+        };
+        Window {
+            qube: value["qube"].as_str().expect("qube").into(),
+            id: int("id") as u32,
+            title: value["title"].as_str().expect("title").into(),
+            content: Rect::new(
+                int("x") as i32,
+                int("y") as i32,
+                int("width") as u32,
+                int("height") as u32,
+            ),
+            mapped: flag("mapped"),
+            minimized: flag("minimized"),
+            override_redirect: flag("override_redirect"),
+            focused: flag("focused"),
+            stacking: int("stacking") as u64,
+        }
+    }
+
+    /// The middle of the content, to click.
+    pub fn centre(&self) -> (f64, f64) {
+        let c = self.content;
+        (
+            f64::from(c.x) + f64::from(c.width) / 2.0,
+            f64::from(c.y) + f64::from(c.height) / 2.0,
+        )
+    }
+
+    /// The title bar: the label-coloured strip above the content, top border included.
+    pub fn title_bar(&self) -> Rect {
+        let c = self.content;
+        Rect::new(
+            c.x - BORDER,
+            c.y - BAR,
+            c.width + 2 * BORDER as u32,
+            BAR as u32,
+        )
+    }
+
+    /// The left, right and bottom borders.
+    pub fn borders(&self) -> [Rect; 3] {
+        let c = self.content;
+        let (right, bottom) = (c.x + c.width as i32, c.y + c.height as i32);
+        [
+            Rect::new(c.x - BORDER, c.y, BORDER as u32, c.height),
+            Rect::new(right, c.y, BORDER as u32, c.height),
+            Rect::new(
+                c.x - BORDER,
+                bottom,
+                c.width + 2 * BORDER as u32,
+                BORDER as u32,
+            ),
+        ]
+    }
+}
+
+/// What `frames` says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Frames {
+    pub count: u64,
+    /// (frame number, the output rectangles it redrew), oldest first.
+    pub recent: Vec<(u64, Vec<Rect>)>,
+}
+
+impl Frames {
+    fn from_json(value: &Value) -> Frames {
+        let recent = value["recent"]
+            .as_array()
+            .expect("recent frames")
+            .iter()
+            .map(|frame| {
+                let damage = frame["damage"]
+                    .as_array()
+                    .expect("damage")
+                    .iter()
+                    .map(|r| {
+                        Rect::new(
+                            r["x"].as_i64().expect("x") as i32,
+                            r["y"].as_i64().expect("y") as i32,
+                            r["width"].as_u64().expect("width") as u32,
+                            r["height"].as_u64().expect("height") as u32,
+                        )
+                    })
+                    .collect();
+                (frame["frame"].as_u64().expect("frame number"), damage)
+            })
+            .collect();
+        Frames {
+            count: value["count"].as_u64().expect("count"),
+            recent,
+        }
+    }
+}
+
+/// Whether `inner` lies inside `outer`.
+pub fn rect_within(inner: &Rect, outer: &Rect) -> bool {
+    let right = |r: &Rect| i64::from(r.x) + i64::from(r.width);
+    let bottom = |r: &Rect| i64::from(r.y) + i64::from(r.height);
+    inner.x >= outer.x
+        && inner.y >= outer.y
+        && right(inner) <= right(outer)
+        && bottom(inner) <= bottom(outer)
+}
+
+/// A screenshot: R, G, B pixels.
+#[derive(Clone, Debug)]
+pub struct Image {
+    pub width: u32,
+    pub height: u32,
+    rgb: Vec<u8>,
+}
+
+impl Image {
+    fn read(path: &Path) -> Image {
+        let file = File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let mut reader = png::Decoder::new(BufReader::new(file))
+            .read_info()
+            .expect("a PNG");
+        let mut rgb = vec![0; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut rgb).expect("the PNG's pixels");
+        assert_eq!(
+            (info.color_type, info.bit_depth),
+            (png::ColorType::Rgb, png::BitDepth::Eight),
+            "screenshots are 8-bit RGB"
+        );
+        rgb.truncate(info.buffer_size());
+        Image {
+            width: info.width,
+            height: info.height,
+            rgb,
+        }
+    }
+
+    /// The pixel at (x, y), which must lie inside the image.
+    pub fn pixel(&self, x: i32, y: i32) -> [u8; 3] {
+        assert!(
+            (0..self.width as i32).contains(&x) && (0..self.height as i32).contains(&y),
+            "pixel ({x}, {y}) is outside the {}x{} screenshot",
+            self.width,
+            self.height
+        );
+        let at = (y as usize * self.width as usize + x as usize) * 3;
+        [self.rgb[at], self.rgb[at + 1], self.rgb[at + 2]]
+    }
+
+    /// Every pixel of `rect` that lies inside the image, as (x, y, colour).
+    pub fn pixels_in(&self, rect: Rect) -> impl Iterator<Item = (i32, i32, [u8; 3])> + '_ {
+        let x0 = rect.x.max(0);
+        let y0 = rect.y.max(0);
+        let x1 = (rect.x + rect.width as i32).min(self.width as i32);
+        let y1 = (rect.y + rect.height as i32).min(self.height as i32);
+        (y0..y1).flat_map(move |y| (x0..x1).map(move |x| (x, y, self.pixel(x, y))))
+    }
+
+    /// How many pixels of `rect` have exactly this colour.
+    pub fn count(&self, rect: Rect, colour: [u8; 3]) -> usize {
+        self.pixels_in(rect)
+            .filter(|(_, _, c)| *c == colour)
+            .count()
+    }
+
+    /// The pixels of `rect` that differ from `expected(x, y)`.
+    pub fn mismatches(
+        &self,
+        rect: Rect,
+        expected: impl Fn(i32, i32) -> [u8; 3],
+    ) -> Vec<(i32, i32, [u8; 3], [u8; 3])> {
+        self.pixels_in(rect)
+            .filter_map(|(x, y, got)| {
+                let want = expected(x, y);
+                (got != want).then_some((x, y, got, want))
+            })
+            .collect()
+    }
+
+    /// Every pixel of `rect` must be `expected(x, y)`.
+    pub fn assert_region(&self, what: &str, rect: Rect, expected: impl Fn(i32, i32) -> [u8; 3]) {
+        let wrong = self.mismatches(rect, expected);
+        assert!(
+            wrong.is_empty(),
+            "{what}: {} pixels of {rect:?} differ; the first (x, y, got, expected): {:?}",
+            wrong.len(),
+            &wrong[..wrong.len().min(8)]
+        );
+    }
+}
+
+/// A demo agent to be started: `--window` specs, `--clipboard`, `--reconnect`.
+#[derive(Debug)]
+pub struct AgentBuilder<'a> {
+    airgui: &'a Airgui,
+    qube: String,
+    args: Vec<OsString>,
+}
+
+impl AgentBuilder<'_> {
+    /// A window such as `w=200,h=100,x=50,y=60,title=Hello,pattern=solid:#3465a4`.
+    pub fn window(mut self, spec: &str) -> Self {
+        self.args.extend(["--window".into(), spec.into()]);
+        self
+    }
+
+    /// The text the qube's clipboard holds.
+    pub fn clipboard(mut self, text: &str) -> Self {
+        self.args.extend(["--clipboard".into(), text.into()]);
+        self
+    }
+
+    pub fn start(self) -> Agent {
+        let log = self.airgui.next_file(&self.qube, "jsonl");
+        let stderr = File::create(log.with_extension("err")).expect("agent stderr file");
+        let vchan = self.airgui.vchan.contains(&self.qube);
+        let child = Command::new(built_binary("guid-demo-agent"))
+            .arg(if vchan { "--listen" } else { "--connect" })
+            .arg(self.airgui.qube_socket(&self.qube))
+            .arg("--log")
+            .arg(&log)
+            .args(&self.args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .expect("start guid-demo-agent");
+        Agent {
+            child,
+            log,
+            qube: self.qube,
+        }
+    }
+}
+
+/// A running demo agent, killed on drop.
+#[derive(Debug)]
+pub struct Agent {
+    child: Child,
+    log: PathBuf,
+    pub qube: String,
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+impl Agent {
+    /// Every event the agent has logged so far, one JSON object per daemon→agent message.
+    pub fn events(&self) -> Vec<Value> {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        // Each line is written whole; a line without its newline yet is left for later.
+        let complete = text.rfind('\n').map_or("", |end| &text[..end]);
+        complete
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("a JSON log line"))
+            .collect()
+    }
+
+    /// Waits until the log satisfies `done`; returns it.
+    pub fn wait_events(&self, what: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        wait_for(&format!("{what} in {}'s agent log", self.qube), || {
+            let events = self.events();
+            if done(&events) {
+                Ok(events)
+            } else {
+                Err(events)
+            }
+        })
+    }
+
+    /// Kills the agent (SIGKILL) and reaps it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The events named `name` (such as "keypress" or "focus").
+pub fn named<'a>(events: &'a [Value], name: &str) -> Vec<&'a Value> {
+    events.iter().filter(|e| e["event"] == name).collect()
+}
+
+/// The keypress events as (type, X keycode): type 2 press, 3 release.
+pub fn keypresses(events: &[Value]) -> Vec<(u64, u64)> {
+    named(events, "keypress")
+        .into_iter()
+        .map(|e| (e["type"].as_u64().unwrap(), e["keycode"].as_u64().unwrap()))
+        .collect()
+}
+
+/// Where the first event matching `matches` is in the log.
+pub fn position(events: &[Value], matches: impl Fn(&Value) -> bool) -> Option<usize> {
+    events.iter().position(matches)
+}
+
+/// A qube written in the test: it speaks the protocol byte by byte, so it can break any rule.
+/// What the daemon sends it is decoded into [`RawAgent::inbox`] when asked for.
+#[derive(Debug)]
+pub struct RawAgent {
+    stream: QubeStream,
+    connection: AgentConnection,
+    pub pool: PoolAllocator,
+    /// The messages the daemon sent, as (window, message), oldest first.
+    pub inbox: Vec<(u32, Message)>,
+}
+
+impl RawAgent {
+    /// Connects, hands over a sealed pool with the version word and reads the daemon's greeting.
+    pub fn connect(socket: &Path) -> RawAgent {
+        let pool = PoolAllocator::new(64, 4096).expect("a grant pool");
+        RawAgent::handshake(socket, Version::CURRENT, pool, None)
+            .expect("the daemon refused the connection")
+    }
+
+    /// Connects and offers `offered` with `pool`'s descriptor, or with `descriptor` instead when
+    /// given; then waits for the daemon's greeting (`Some`) or its hanging up (`None`).
+    pub fn handshake(
+        socket: &Path,
+        offered: Version,
+        pool: PoolAllocator,
+        descriptor: Option<std::os::fd::BorrowedFd<'_>>,
+    ) -> Option<RawAgent> {
+        let stream = wait_for(&format!("to connect to {}", socket.display()), || {
+            QubeStream::connect(socket).map_err(|error| error.to_string())
+        });
+        let mut connection = AgentConnection::new(offered);
+        stream
+            .send_version_with_pool(connection.outgoing(), descriptor.unwrap_or(pool.fd()))
+            .expect("send the version and the pool");
+        let mut agent = RawAgent {
+            stream,
+            connection,
+            pool,
+            inbox: Vec::new(),
+        };
+        wait_for("the daemon's greeting or hanging up", || {
+            if agent.connection.version().is_some() {
+                return Ok(true);
+            }
+            poll(&agent.stream, PollFlags::IN);
+            match agent.read() {
+                Ok(true) => Err("no greeting yet"),
+                Ok(false) | Err(_) => Ok(false),
+            }
+        });
+        agent.connection.version().map(|_| agent)
+    }
+
+    /// The version the daemon answered.
+    pub fn version(&self) -> Option<Version> {
+        self.connection.version()
+    }
+
+    /// A second descriptor of the socket, for writing from another thread.
+    pub fn socket_clone(&self) -> std::os::fd::OwnedFd {
+        self.stream
+            .as_fd()
+            .try_clone_to_owned()
+            .expect("dup the socket")
+    }
+
+    /// Reads and decodes what is available. `Ok(false)` once the daemon has hung up.
+    fn read(&mut self) -> io::Result<bool> {
+        let mut buffer = vec![0u8; 64 * 1024];
+        loop {
+            match self.stream.recv(&mut buffer) {
+                Ok(received) if received.len == 0 => return Ok(false),
+                Ok(received) => {
+                    let mut input = &buffer[..received.len];
+                    while let Some(event) = self
+                        .connection
+                        .receive(&mut input)
+                        .map_err(io::Error::other)?
+                    {
+                        if let AgentEvent::Message { window, message } = event {
+                            self.inbox.push((window, message));
+                        }
+                    }
+                }
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => return Ok(true),
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    /// Waits until the daemon has sent a message matching `matches`; returns it.
+    pub fn wait_message(
+        &mut self,
+        what: &str,
+        matches: impl Fn(u32, &Message) -> bool,
+    ) -> (u32, Message) {
+        wait_for(&format!("{what} from the daemon"), || {
+            let open = self.read().unwrap_or(false);
+            if let Some(found) = self.inbox.iter().find(|(w, m)| matches(*w, m)) {
+                return Ok(found.clone());
+            }
+            poll(&self.stream, PollFlags::IN);
+            Err((open, self.inbox.clone()))
+        })
+    }
+
+    /// Writes bytes, waiting while the socket is full. An error means the daemon hung up.
+    pub fn send_raw(&self, mut bytes: &[u8]) -> io::Result<()> {
+        let deadline = Instant::now() + PATIENCE;
+        while !bytes.is_empty() {
+            let flags = rustix::net::SendFlags::NOSIGNAL | rustix::net::SendFlags::DONTWAIT;
+            match rustix::net::send(self.stream.as_fd(), bytes, flags) {
+                Ok(n) => bytes = &bytes[n..],
+                Err(rustix::io::Errno::AGAIN) => {
+                    assert!(Instant::now() < deadline, "the daemon stopped reading");
+                    poll(&self.stream, PollFlags::OUT);
+                }
+                Err(rustix::io::Errno::INTR) => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends a message of any type for `window`, whoever may send it.
+    pub fn send(&self, window: u32, message: &Message) -> io::Result<()> {
+        let mut bytes = Vec::new();
+        codec::encode(window, message, &mut bytes);
+        self.send_raw(&bytes)
+    }
+
+    /// A header of any type claiming any body length, followed by `body` (which may be shorter
+    /// or longer than claimed).
+    pub fn send_header(
+        &self,
+        msg_type: u32,
+        window: u32,
+        claimed_len: u32,
+        body: &[u8],
+    ) -> io::Result<()> {
+        let header = codec::Header {
+            msg_type,
+            window,
+            untrusted_len: claimed_len,
+        };
+        let mut bytes = header.encode().to_vec();
+        bytes.extend_from_slice(body);
+        self.send_raw(&bytes)
+    }
+
+    /// Creates, titles and maps a window and gives it an image painted with `pattern`, as a
+    /// well-behaved agent does.
+    pub fn create_window(&mut self, id: u32, geometry: Rect, title: &[u8], pattern: Pattern) {
+        self.try_create_window(id, geometry, title, pattern)
+            .expect("the daemon took the window");
+    }
+
+    /// [`RawAgent::create_window`], for when the daemon may hang up on the way.
+    pub fn try_create_window(
+        &mut self,
+        id: u32,
+        geometry: Rect,
+        title: &[u8],
+        pattern: Pattern,
+    ) -> io::Result<()> {
+        let (width, height) = (geometry.width, geometry.height);
+        let run = self
+            .pool
+            .alloc(width as usize * height as usize * 4)
+            .expect("pool pages");
+        let whole = Rect::new(0, 0, width, height);
+        pattern.paint(self.pool.bytes_mut(&run), width, whole, 0);
+        let messages = [
+            Message::Create(Create {
+                x: geometry.x,
+                y: geometry.y,
+                width,
+                height,
+                parent: 0,
+                override_redirect: 0,
+            }),
+            Message::WmName(WmName::new(title)),
+            Message::Map(Map {
+                transient_for: 0,
+                override_redirect: 0,
+            }),
+            Message::WindowDump(WindowDump {
+                kind: 0,
+                width,
+                height,
+                bpp: 24,
+                refs: run.refs(),
+            }),
+            Message::ShmImage(ShmImage {
+                x: 0,
+                y: 0,
+                width,
+                height,
+            }),
+        ];
+        messages
+            .iter()
+            .try_for_each(|message| self.send(id, message))
+    }
+}
+
+/// Waits up to 100 ms for a socket to be ready for `flags`.
+pub fn poll(socket: &impl AsFd, flags: PollFlags) {
+    let timeout = Timespec::try_from(Duration::from_millis(100)).expect("a timespec");
+    let mut fds = [PollFd::new(socket, flags)];
+    match rustix::event::poll(&mut fds, Some(&timeout)) {
+        Ok(_) | Err(rustix::io::Errno::INTR) => {}
+        Err(error) => panic!("poll: {error}"),
+    }
 }

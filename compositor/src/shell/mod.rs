@@ -220,7 +220,9 @@ impl<K: Copy + Eq + Hash> Shell<K> {
         let window = self.windows.get_mut(&key)?;
         window.kind = kind;
         let placed = match kind {
-            _ if !window.mapped || window.sizing != Sizing::Normal => content,
+            _ if !window.mapped => content,
+            // A maximized or fullscreen window keeps the daemon's geometry.
+            _ if window.sizing != Sizing::Normal => window.content,
             WindowKind::OverrideRedirect => placement::inside(content, output),
             WindowKind::Normal => {
                 let frame = placement::keep_grabbable(metrics.frame(content), metrics, output);
@@ -302,15 +304,14 @@ impl<K: Copy + Eq + Hash> Shell<K> {
         self.focus
     }
 
-    /// Gives focus to a visible normal window (and raises it), or takes it away. Returns whether
-    /// focus changed. Only user actions call this.
+    /// Gives focus to a visible normal window (and raises it), or takes it away. A window that
+    /// cannot hold focus (a menu) leaves it where it is. Returns whether focus changed. Only user
+    /// actions call this.
     pub fn set_focus(&mut self, key: Option<K>) -> bool {
-        let key = key.filter(|key| {
-            self.windows
-                .get(key)
-                .is_some_and(|w| w.mapped && w.kind == WindowKind::Normal)
-        });
         if let Some(key) = key {
+            if !self.focusable(key) {
+                return false;
+            }
             if let Some(window) = self.windows.get_mut(&key) {
                 window.minimized = false;
             }
@@ -321,15 +322,16 @@ impl<K: Copy + Eq + Hash> Shell<K> {
         changed
     }
 
+    fn focusable(&self, key: K) -> bool {
+        self.windows
+            .get(&key)
+            .is_some_and(|w| w.mapped && w.kind == WindowKind::Normal)
+    }
+
     /// Alt+Tab: focuses the lowest focusable window, so that repeated presses visit them all.
     pub fn cycle_focus(&mut self) -> Option<K> {
-        let next = self.stack.iter().copied().find(|key| {
-            Some(*key) != self.focus
-                && self
-                    .windows
-                    .get(key)
-                    .is_some_and(|w| w.mapped && w.kind == WindowKind::Normal)
-        })?;
+        let next = (self.stack.iter().copied())
+            .find(|key| Some(*key) != self.focus && self.focusable(*key))?;
         self.set_focus(Some(next));
         Some(next)
     }

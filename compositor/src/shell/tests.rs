@@ -74,6 +74,8 @@ fn mapping_raises_but_never_focuses() {
     let mut shell = shell();
     shown(&mut shell, 1, Rect::new(100, 100, 300, 200));
     assert!(shell.set_focus(Some(1)));
+    assert!(!shell.set_focus(Some(4)), "a menu leaves focus where it is");
+    assert_eq!(shell.focus(), Some(1));
     shown(&mut shell, 2, Rect::new(150, 150, 300, 200));
     assert_eq!(shell.focus(), Some(1));
     assert_eq!(
@@ -219,4 +221,16 @@ fn a_smaller_output_brings_windows_back_and_refills_maximized_ones() {
         "title bar reachable: {frame:?}"
     );
     assert_eq!(moved[1], (3, Rect::new(3, 27, 1018, 738)));
+}
+
+#[test]
+fn a_maximized_window_keeps_the_daemons_geometry() {
+    let mut shell = shell();
+    shown(&mut shell, 1, Rect::new(100, 100, 300, 200));
+    let max = shell.set_maximized(1, true).unwrap();
+    assert_eq!(
+        shell.configure(1, Rect::new(0, 0, 800, 600), WindowKind::Normal),
+        Some(max)
+    );
+    assert_eq!(shell.frame(1), Some(Rect::new(0, 0, 1920, 1080)));
 }

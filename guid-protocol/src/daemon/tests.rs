@@ -466,11 +466,11 @@ fn the_largest_dump_is_held_as_one_partial_message() {
     let mut input = &dump[..dump.len() - 1];
     assert!(daemon.receive(&mut input).unwrap().is_none());
     assert_eq!(daemon.framer.buffered(), 393_244 - HEADER_LEN - 1);
-    // The last byte completes it; page 0 repeated is legal, but the pool is far too small.
+    // The last byte completes it: page 0 repeated is 98,304 runs, far too many to map.
     let mut last = &dump[dump.len() - 1..];
     assert!(matches!(
         daemon.receive(&mut last),
-        Err(ProtocolError::Pool(_)) | Ok(Some(_))
+        Err(ProtocolError::Pool(PoolError::TooFragmented { .. }))
     ));
 }
 

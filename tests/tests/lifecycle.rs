@@ -1,0 +1,161 @@
+//! Qubes come and go: a killed agent's windows vanish and come back with a new agent, and the
+//! close button asks the agent to close its window.
+
+// Test helpers fail the test loudly; that is what unwrap, expect and indexing are for here.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use airgui_e2e::*;
+
+const SPEC: &str = "w=200,h=120,x=60,y=80,title=Notes,pattern=solid:#ffa500";
+const ORANGE: [u8; 3] = [0xff, 0xa5, 0];
+
+/// Waits until the pixel at `at` has `colour`.
+fn wait_pixel(airgui: &Airgui, what: &str, at: (f64, f64), colour: [u8; 3]) {
+    wait_for(what, || {
+        match airgui.screenshot().pixel(at.0 as i32, at.1 as i32) {
+            pixel if pixel == colour => Ok(()),
+            other => Err(other),
+        }
+    });
+}
+
+#[test]
+fn a_killed_agent_loses_its_windows_and_a_new_one_gets_them_back() {
+    let airgui = Setup::new()
+        .qube("notes", "yellow")
+        .qube("other", "blue")
+        .start();
+    let _other = airgui
+        .agent("other")
+        .window("w=100,h=100,x=400,y=80,title=Other,pattern=gradient")
+        .start();
+    let mut agent = airgui.agent("notes").window(SPEC).start();
+    let window = airgui.wait_window("notes", 1);
+    assert_eq!(window.title, "Notes");
+    assert!(airgui.connected("notes"));
+    wait_pixel(&airgui, "the window drawn", window.centre(), ORANGE);
+
+    agent.kill();
+    airgui.wait_gone("notes");
+    assert_eq!(airgui.qube("notes")["windows"], 0);
+    wait_pixel(
+        &airgui,
+        "the window gone from the screen",
+        window.centre(),
+        BACKGROUND,
+    );
+    assert!(
+        airgui.window("other", 1).is_some(),
+        "the other qube keeps its window"
+    );
+
+    let _again = airgui.agent("notes").window(SPEC).start();
+    let back = airgui.wait_window("notes", 1);
+    assert_eq!(back.title, "Notes");
+    assert_eq!(back.content, window.content);
+    assert!(airgui.connected("notes"));
+    wait_pixel(&airgui, "the window drawn again", back.centre(), ORANGE);
+    let shot = airgui.screenshot();
+    let [left, ..] = back.borders();
+    shot.assert_region("the border of the window back", left, |_, _| {
+        label_colour("yellow")
+    });
+}
+
+#[test]
+fn the_close_button_asks_the_agent_to_close_the_window() {
+    let airgui = Setup::new().qube("notes", "yellow").start();
+    let agent = airgui
+        .agent("notes")
+        .window(SPEC)
+        .window("w=100,h=60,x=400,y=80,title=Keep,pattern=gradient")
+        .start();
+    let window = airgui.wait_window("notes", 1);
+    airgui.wait_window("notes", 2);
+
+    // The close button is the square at the right end of the title bar.
+    let bar = window.title_bar();
+    let close = (
+        f64::from(bar.x + bar.width as i32 - BAR / 2),
+        f64::from(bar.y + BAR / 2),
+    );
+    airgui.click(close);
+    let events = agent.wait_events("the window closed and destroyed", |events| {
+        events.iter().any(|e| e["event"] == "destroy_ack")
+    });
+    let closes = named(&events, "close");
+    assert_eq!(closes.len(), 1, "{events:#?}");
+    assert_eq!(closes[0]["window"], 1);
+    wait_for("window 1 to be gone", || {
+        let windows = airgui.windows_of("notes");
+        if windows.iter().map(|w| w.id).collect::<Vec<_>>() == [2] {
+            Ok(())
+        } else {
+            Err(windows)
+        }
+    });
+    assert!(airgui.connected("notes"));
+    wait_pixel(
+        &airgui,
+        "the closed window gone from the screen",
+        window.centre(),
+        BACKGROUND,
+    );
+}
+
+#[test]
+fn a_second_connection_to_a_live_qube_is_refused() {
+    let airgui = Setup::new().qube("notes", "yellow").start();
+    let agent = airgui.agent("notes").window(SPEC).start();
+    let window = airgui.wait_window("notes", 1);
+
+    // Whoever connects to the qube's socket is that qube: while one lives, another is closed.
+    let mut intruder = std::os::unix::net::UnixStream::connect(airgui.qube_socket("notes"))
+        .expect("connect to the qube's socket");
+    intruder.set_read_timeout(Some(PATIENCE)).unwrap();
+    let mut byte = [0u8; 1];
+    assert_eq!(
+        std::io::Read::read(&mut intruder, &mut byte).expect("closed, not timed out"),
+        0,
+        "the second connection is closed at once"
+    );
+
+    // The first goes on: its window stays and it still gets input.
+    assert!(airgui.connected("notes"));
+    assert_eq!(airgui.windows_of("notes").len(), 1);
+    airgui.click(window.centre());
+    airgui.type_text("a");
+    agent.wait_events("the a key", |events| keypresses(events).contains(&(2, 38)));
+}
+
+#[test]
+fn in_connect_mode_airgui_connects_to_the_agent_and_again_after_a_restart() {
+    let airgui = Setup::new().vchan_qube("cloud", "blue").start();
+    assert!(!airgui.connected("cloud"), "nobody listens yet");
+    let mut agent = airgui.agent("cloud").window(SPEC).start();
+    let window = airgui.wait_window("cloud", 1);
+    wait_pixel(&airgui, "the window drawn", window.centre(), ORANGE);
+
+    agent.kill();
+    airgui.wait_gone("cloud");
+    let _again = airgui.agent("cloud").window(SPEC).start();
+    let back = airgui.wait_window("cloud", 1);
+    wait_pixel(&airgui, "the window drawn again", back.centre(), ORANGE);
+}
+
+#[test]
+fn the_handshake_tells_the_agent_the_output_size() {
+    // xconf's width is rounded up to a multiple of 8.
+    let airgui = Setup::new()
+        .output(1001, 500)
+        .qube("notes", "yellow")
+        .start();
+    let agent = airgui.agent("notes").window(SPEC).start();
+    let events = agent.wait_events("connected", |events| !named(events, "connected").is_empty());
+    let connected = named(&events, "connected")[0];
+    assert_eq!(connected["version"], "1.8");
+    assert_eq!(
+        (connected["width"].as_u64(), connected["height"].as_u64()),
+        (Some(1008), Some(500))
+    );
+}

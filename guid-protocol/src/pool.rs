@@ -671,6 +671,24 @@ mod tests {
     }
 
     #[test]
+    fn a_configured_pool_path_is_checked_like_a_received_pool() -> Result<(), PoolError> {
+        use std::os::fd::AsRawFd;
+        let agent = PoolAllocator::new(2, 2)?;
+        let path = format!("/proc/self/fd/{}", agent.fd().as_raw_fd());
+        let pool = GrantPool::open(Path::new(&path), DEFAULT_MAX_POOL_BYTES)?;
+        assert_eq!(pool.size()?, 2 * PAGE_SIZE as u64);
+        let file = std::env::temp_dir().join(format!("guid-pool-plain-{}", std::process::id()));
+        std::fs::write(&file, [0u8; PAGE_SIZE]).map_err(|_| PoolError::NotSealed)?;
+        let plain = GrantPool::open(&file, DEFAULT_MAX_POOL_BYTES);
+        let _ = std::fs::remove_file(&file);
+        assert!(
+            matches!(plain, Err(PoolError::NotSealed)),
+            "a plain file has no shrink seal"
+        );
+        Ok(())
+    }
+
+    #[test]
     fn a_pool_over_the_cap_is_refused() -> Result<(), PoolError> {
         let agent = PoolAllocator::new(4, 4)?;
         let fd = shared(&agent)?;

@@ -152,4 +152,24 @@ mod tests {
         .to_string();
         assert!(error.contains("rdp.listen"), "{error}");
     }
+
+    #[test]
+    fn the_commented_rdp_example_is_valid() {
+        let defaults = include_str!("../../../assets/airgui.toml");
+        let start = defaults.find("# [rdp]").unwrap();
+        let block: Vec<&str> = defaults[start..]
+            .lines()
+            .take_while(|line| line.starts_with('#'))
+            .map(|line| line.strip_prefix("# ").unwrap_or(""))
+            .collect();
+        let rdp = Config::from_overlay(Some(&block.join("\n")))
+            .unwrap()
+            .rdp
+            .unwrap();
+        assert_eq!(rdp.listen.port(), 3389);
+        assert_eq!(
+            (rdp.min_size, rdp.max_size),
+            (super::min_size(), super::max_size())
+        );
+    }
 }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use rustix::fs::{self, MemfdFlags, Mode, OFlags, SealFlags};
 use rustix::mm::{self, MapFlags, ProtFlags};
 
-use crate::msg::PAGE_SIZE;
+use crate::msg::{WindowDump, PAGE_SIZE};
 use crate::sanitize::DumpLayout;
 use crate::types::Rect;
 
@@ -363,6 +363,17 @@ impl PageRun {
     /// The refs naming these pages, for WINDOW_DUMP.
     pub fn refs(&self) -> Vec<u32> {
         (self.first..self.first + self.count).collect()
+    }
+
+    /// The WINDOW_DUMP announcing a `width` x `height` image in these pages.
+    pub fn dump(&self, width: u32, height: u32) -> WindowDump {
+        WindowDump {
+            kind: 0,
+            width,
+            height,
+            bpp: 24,
+            refs: self.refs(),
+        }
     }
 
     pub fn byte_len(&self) -> usize {

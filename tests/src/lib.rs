@@ -23,7 +23,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use guid_protocol::codec;
-use guid_protocol::msg::{Create, Map, Message, ShmImage, Version, WindowDump, WmName};
+use guid_protocol::msg::{Create, Map, Message, ShmImage, Version, WmName};
 use guid_protocol::pattern::Pattern;
 use guid_protocol::transport::QubeStream;
 use guid_protocol::{AgentConnection, AgentEvent, PoolAllocator, Rect};
@@ -980,13 +980,7 @@ impl RawAgent {
                 transient_for: 0,
                 override_redirect: 0,
             }),
-            Message::WindowDump(WindowDump {
-                kind: 0,
-                width,
-                height,
-                bpp: 24,
-                refs: run.refs(),
-            }),
+            Message::WindowDump(run.dump(width, height)),
             Message::ShmImage(ShmImage {
                 x: 0,
                 y: 0,

@@ -29,13 +29,7 @@ fn send(agent: &mut AgentConnection, window: u32, message: Message) {
 }
 
 fn dump_of(run: &PageRun, width: u32, height: u32) -> Message {
-    Message::WindowDump(WindowDump {
-        kind: 0,
-        width,
-        height,
-        bpp: 24,
-        refs: run.refs(),
-    })
+    Message::WindowDump(run.dump(width, height))
 }
 
 /// A window's whole life, in the order the Linux agent sends it.

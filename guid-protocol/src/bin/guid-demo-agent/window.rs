@@ -4,9 +4,7 @@ use std::collections::VecDeque;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use guid_protocol::msg::{
-    Configure, Create, Map, Message, ShmImage, WindowDump, WindowFlags, WmClass, WmName,
-};
+use guid_protocol::msg::{Configure, Create, Map, Message, ShmImage, WindowFlags, WmClass, WmName};
 use guid_protocol::pattern::{self, Pattern};
 use guid_protocol::pool::{PageRun, PoolAllocator, PoolError};
 use guid_protocol::Rect;
@@ -227,16 +225,7 @@ impl DemoWindow {
         if self.spec.animation == Animation::Square {
             self.paint_square(pool);
         }
-        out.push((
-            self.id,
-            Message::WindowDump(WindowDump {
-                kind: 0,
-                width,
-                height,
-                bpp: 24,
-                refs: run.refs(),
-            }),
-        ));
+        out.push((self.id, Message::WindowDump(run.dump(width, height))));
         out.push((self.id, damage(whole)));
         Ok(())
     }

@@ -1,0 +1,106 @@
+//! airgui: the GUI qube of a zone. Qubes send their windows over the GUI protocol; airgui draws
+//! them with trust decorations, routes input only to the focused window and mediates the
+//! clipboard.
+
+mod backend;
+mod clipboard;
+pub mod config;
+mod input;
+mod ipc;
+mod qubes;
+mod rdp;
+mod render;
+mod shell;
+mod state;
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use smithay::reexports::calloop::EventLoop;
+
+use crate::backend::{Backend, Headless};
+use crate::config::Config;
+use crate::state::State;
+
+/// airgui, the GUI qube of a zone.
+#[derive(Debug, Parser)]
+#[command(version, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Talk to a running airgui over its IPC socket.
+    Msg(ipc::client::MsgArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// A TOML file overlaying the built-in defaults (assets/airgui.toml).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Where the output goes.
+    #[arg(long, value_enum, default_value_t = BackendKind::Headless)]
+    backend: BackendKind,
+    /// Let `airgui msg` inject keys and pointer events (for tests; never in production).
+    #[arg(long)]
+    test_input: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum BackendKind {
+    /// No screen and no GPU: render into memory (cloud zones, tests).
+    Headless,
+}
+
+/// The `airgui` command: parses the command line and runs what it asks for.
+pub fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Msg(args)) => ipc::client::run(args),
+        None => run(cli.run),
+    }
+}
+
+fn run(args: RunArgs) -> anyhow::Result<()> {
+    let config = Config::load(args.config.as_deref())?;
+    let mut event_loop: EventLoop<'static, State> =
+        EventLoop::try_new().context("cannot create the event loop")?;
+    let backend = match args.backend {
+        BackendKind::Headless => {
+            Backend::Headless(Headless::new(config.output.width, config.output.height)?)
+        }
+    };
+    let zone = config.zone.name.clone();
+    let size = (config.output.width, config.output.height);
+    let mut state = State::new(config, backend, event_loop.handle(), args.test_input)?;
+    qubes::link::start_endpoints(&mut state)?;
+    let ipc = ipc::server::start(&mut state)?;
+    let rdp = rdp::start(&mut state)?;
+    state.airgui.queue_redraw();
+    println!(
+        "airgui: zone {zone}, headless output {}x{}\n  IPC: {}\n  look at it: airgui msg --socket {} screenshot /tmp/airgui.png",
+        size.0,
+        size.1,
+        ipc.display(),
+        ipc.display()
+    );
+    if let Some(rdp) = rdp {
+        println!("  {rdp}");
+    }
+    event_loop
+        .run(None, &mut state, State::after_dispatch)
+        .context("the event loop failed")
+}

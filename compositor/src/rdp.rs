@@ -3,7 +3,7 @@
 //! and enters exactly like a local keyboard and pointer.
 
 use airgui_remote::credentials::read_password_file;
-use airgui_remote::server::{self, RdpServerConfig, Security, ServerEvent};
+use airgui_remote::server::{self, Cursor, CursorImage, RdpServerConfig, Security, ServerEvent};
 use airgui_remote::{DamageRect, InputEvent};
 use anyhow::Context;
 use guid_protocol::Rect;
@@ -12,7 +12,8 @@ use tracing::{debug, info};
 
 use crate::config::RdpSecurity;
 use crate::input::keymap::{KEY_CAPSLOCK, KEY_NUMLOCK};
-use crate::state::State;
+use crate::render::cursor::Pointer;
+use crate::state::{Airgui, State};
 
 /// Starts the RDP server if `[rdp]` is configured; returns what to tell the user.
 pub fn start(state: &mut State) -> anyhow::Result<Option<String>> {
@@ -114,6 +115,26 @@ fn remote_input(state: &mut State, input: InputEvent) {
             horizontal,
         } => state.handle_pointer_axis(vertical, horizontal),
     }
+}
+
+/// Shows a pointer shape to the RDP client: its own arrow, or our picture.
+pub fn show_pointer(airgui: &Airgui, pointer: Pointer) {
+    let Some(rdp) = &airgui.rdp else {
+        return;
+    };
+    rdp.set_cursor(match pointer {
+        Pointer::Arrow => Cursor::Default,
+        other => {
+            let picture = other.picture();
+            Cursor::Image(CursorImage {
+                width: picture.width,
+                height: picture.height,
+                hot_x: picture.hot.0,
+                hot_y: picture.hot.1,
+                pixels: picture.pixels,
+            })
+        }
+    });
 }
 
 /// Output damage as the server's rectangles (the output is at most 16384 wide, so they fit).

@@ -725,3 +725,40 @@ fn an_animation_keeps_arriving_and_an_idle_desktop_sends_nothing() {
     client.assert_running();
     assert!(airgui.rdp_client().is_some(), "the client stayed connected");
 }
+
+#[test]
+fn the_pointer_takes_the_shape_the_window_under_it_asks_for() {
+    use guid_protocol::msg::{Cursor, Message};
+    use guid_protocol::pattern::Pattern;
+    let airgui = Setup::new()
+        .qube("work", "blue")
+        .rdp("airgui", "pointer-pass")
+        .start();
+    let mut work = airgui.raw_agent("work");
+    work.create_window(
+        1,
+        Rect::new(100, 100, 200, 150),
+        b"editor",
+        Pattern::Solid(0xffffff),
+    );
+    airgui.wait_window("work", 1);
+    // X font cursor 152 is xterm: a text beam over the content, the arrow elsewhere.
+    work.send(
+        1,
+        &Message::Cursor(Cursor {
+            cursor: 0x100 | 152,
+        }),
+    )
+    .unwrap();
+    let pointer = |airgui: &Airgui| airgui.rdp()["pointer"].as_str().map(str::to_owned);
+    airgui.pointer_move((150.0, 150.0));
+    wait_for("the text beam over the window", || match pointer(&airgui) {
+        Some(shape) if shape == "Text" => Ok(()),
+        other => Err(other),
+    });
+    airgui.pointer_move((20.0, 20.0));
+    wait_for("the arrow over the desktop", || match pointer(&airgui) {
+        Some(shape) if shape == "Arrow" => Ok(()),
+        other => Err(other),
+    });
+}

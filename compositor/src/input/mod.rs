@@ -17,6 +17,7 @@ use tracing::info;
 
 use crate::qubes::events::tell_geometry;
 use crate::qubes::WindowKey;
+use crate::render::cursor::Pointer;
 use crate::shell::Hit;
 use crate::state::State;
 use focus::FocusTarget;
@@ -47,6 +48,15 @@ pub struct InputState {
     drag: Option<(WindowKey, (f64, f64))>,
     /// Keys whose press was a shortcut: their release is swallowed too.
     swallowed: HashSet<u32>,
+    /// The pointer shape last shown.
+    shape: Option<Pointer>,
+}
+
+impl InputState {
+    /// The pointer shape shown now.
+    pub fn shape(&self) -> Option<Pointer> {
+        self.shape
+    }
 }
 
 /// KEYMAP_NOTIFY's bitmap of the keys held, from their X (xkb) keycodes.
@@ -207,6 +217,7 @@ impl State {
             return;
         }
         let focus = self.pointer_target_at(x, y);
+        self.refresh_pointer_shape();
         let Some(pointer) = self.airgui.seat.get_pointer() else {
             return;
         };
@@ -217,6 +228,26 @@ impl State {
         };
         pointer.motion(self, focus, &event);
         pointer.frame(self);
+    }
+
+    /// Shows the shape the window under the pointer asked for (an arrow elsewhere, a move cross
+    /// while dragging).
+    pub fn refresh_pointer_shape(&mut self) {
+        let (x, y) = self.airgui.input.pointer;
+        let shape = match self.airgui.shell.hit(x as i32, y as i32) {
+            _ if self.airgui.input.drag.is_some() => Pointer::Move,
+            Some((key, Hit::Content { .. })) => self
+                .airgui
+                .qubes
+                .get(key.qube)
+                .and_then(|qube| qube.windows.get(&key.window))
+                .map_or(Pointer::Arrow, |window| Pointer::for_shape(window.cursor)),
+            _ => Pointer::Arrow,
+        };
+        if self.airgui.input.shape != Some(shape) {
+            self.airgui.input.shape = Some(shape);
+            crate::rdp::show_pointer(&self.airgui, shape);
+        }
     }
 
     /// The window content under (x, y), as a pointer focus with its origin.
@@ -244,6 +275,7 @@ impl State {
                     self.focus_window(key);
                     if evdev == BTN_LEFT {
                         self.airgui.input.drag = Some((key, (x, y)));
+                        self.refresh_pointer_shape();
                     }
                 }
                 Some((key, Hit::CloseButton)) => {

@@ -74,6 +74,7 @@ fn execute(state: &mut State, request: Request) -> Result<Value, String> {
                 "client": rdp.client().map(|peer| peer.to_string()),
                 "width": rdp.desktop_size().0,
                 "height": rdp.desktop_size().1,
+                "pointer": state.airgui.input.shape().map(|shape| format!("{shape:?}")),
             }),
             None => json!({ "enabled": false }),
         }),

@@ -70,7 +70,8 @@ pub fn apply(state: &mut State, index: usize, event: QubeEvent) {
         QubeEvent::Class { window, class } => with_window(state, key(window), |w| w.class = class),
         QubeEvent::Hints { window, hints } => with_window(state, key(window), |w| w.hints = hints),
         QubeEvent::Cursor { window, cursor } => {
-            with_window(state, key(window), |w| w.cursor = cursor)
+            with_window(state, key(window), |w| w.cursor = cursor);
+            state.refresh_pointer_shape();
         }
         QubeEvent::Flags { window, change } => window_flags(state, key(window), change),
         QubeEvent::Image { window, image } => {

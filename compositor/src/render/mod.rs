@@ -1,6 +1,7 @@
 //! What the output shows, as Smithay render elements, generic over the renderer: every visible
 //! window from the top down, each with its trust decorations in front of its content.
 
+pub mod cursor;
 pub mod decorations;
 pub mod text;
 pub mod textures;

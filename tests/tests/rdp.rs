@@ -762,3 +762,59 @@ fn the_pointer_takes_the_shape_the_window_under_it_asks_for() {
         other => Err(other),
     });
 }
+
+#[test]
+fn resizing_the_freerdp_window_resizes_the_output_and_keeps_windows_inside() {
+    let airgui = Setup::new()
+        .output(OUTPUT.0, OUTPUT.1)
+        .qube("work", "red")
+        .rdp(USER, PASSWORD)
+        .start();
+    let _work = airgui
+        .agent("work")
+        .window("w=60,h=40,x=700,y=520,title=Corner,pattern=solid:#336699")
+        .start();
+    airgui.wait_window("work", 1);
+    let xvfb = Xvfb::start(SCREEN.0, SCREEN.1);
+    let client = connect_as(&airgui, &xvfb, PASSWORD, &["/dynamic-resolution"]);
+    wait_for("the client to log in", || {
+        client.assert_running();
+        airgui.rdp_client().ok_or(())
+    });
+    // With no window manager, xdotool resizes xfreerdp's window directly; xfreerdp then asks
+    // the server for that desktop size over the display-control channel.
+    let size = |airgui: &Airgui| {
+        let rdp = airgui.rdp();
+        (rdp["width"].as_u64(), rdp["height"].as_u64())
+    };
+    wait_for("the output to take the window's new size", || {
+        client.assert_running();
+        // Resize again on every look: xfreerdp opens its channels after the first picture.
+        xvfb.xdotool(&[
+            "search",
+            "--sync",
+            "--classname",
+            "xfreerdp",
+            "windowsize",
+            "%@",
+            "640",
+            "480",
+        ]);
+        match size(&airgui) {
+            (Some(640), Some(480)) => Ok(()),
+            other => Err(other),
+        }
+    });
+    // The window in the old bottom-right corner comes back far enough for its title bar to be
+    // on the output (64 pixels of it, and all of its height).
+    wait_for("the window's title bar on the smaller output", || {
+        let window = airgui.wait_window("work", 1);
+        let frame_x = window.content.x - 3;
+        let frame_y = window.content.y - 27;
+        if frame_x + 64 <= 640 && frame_y >= 0 && frame_y + 27 <= 480 {
+            Ok(())
+        } else {
+            Err(window)
+        }
+    });
+}

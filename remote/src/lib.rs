@@ -1,6 +1,7 @@
 //! RDP for airgui. Its interface to the compositor is neutral: frames in (a size, pixels and the
 //! damaged rectangles), input events out. It knows nothing of Smithay or of the GUI protocol.
 
+pub mod client;
 pub mod credentials;
 pub mod frame;
 pub mod scancode;

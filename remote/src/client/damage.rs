@@ -1,0 +1,104 @@
+//! The damage a zone's consumer has not taken yet: one merged set, never a queue, so a compositor
+//! that is slower than the link costs memory bounded by [`MAX_RECTS`], whatever the slave sends.
+
+use crate::frame::DamageRect;
+
+/// Beyond this many separate rectangles the set collapses into their bounding box: redrawing a
+/// few extra pixels is cheaper for the compositor than many small uploads, and the set stays
+/// small.
+pub(crate) const MAX_RECTS: usize = 16;
+
+/// The rectangles of a zone framebuffer that changed since the consumer last took them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct DamageSet {
+    rects: Vec<DamageRect>,
+}
+
+impl DamageSet {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.rects.is_empty()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.rects.len()
+    }
+
+    /// Forgets everything (the framebuffer was replaced).
+    pub(crate) fn clear(&mut self) {
+        self.rects.clear();
+    }
+
+    /// Adds `rect`, clamped to the `width` x `height` framebuffer. Rectangles that overlap or
+    /// touch are merged into their bounding box, so no pixel is reported twice.
+    pub(crate) fn add(&mut self, rect: DamageRect, width: u16, height: u16) {
+        let Some(mut merged) = rect.clamp_to(width, height) else {
+            return;
+        };
+        if self.rects.iter().any(|r| r.contains(&merged)) {
+            return;
+        }
+        while let Some(index) = self.rects.iter().position(|r| r.touches(&merged)) {
+            let other = self.rects.swap_remove(index);
+            merged = merged.union(&other);
+        }
+        self.rects.push(merged);
+        if self.rects.len() > MAX_RECTS {
+            let bounds = self.rects.iter().fold(merged, |acc, r| acc.union(r));
+            self.rects.clear();
+            self.rects.push(bounds);
+        }
+    }
+
+    /// Hands out everything pending and leaves the set empty.
+    pub(crate) fn take(&mut self) -> Vec<DamageRect> {
+        std::mem::take(&mut self.rects)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    fn r(x: u16, y: u16, w: u16, h: u16) -> DamageRect {
+        DamageRect::new(x, y, w, h)
+    }
+
+    #[test]
+    fn disjoint_rects_stay_apart_and_touching_ones_merge() {
+        let mut d = DamageSet::default();
+        d.add(r(0, 0, 10, 10), 640, 480);
+        d.add(r(100, 100, 10, 10), 640, 480);
+        d.add(r(10, 0, 5, 5), 640, 480); // touches the first one's right edge
+        let mut rects = d.take();
+        rects.sort_by_key(|r| (r.x, r.y));
+        assert_eq!(rects, vec![r(0, 0, 15, 10), r(100, 100, 10, 10)]);
+        assert!(d.is_empty());
+    }
+
+    #[test]
+    fn rects_are_clamped_and_empty_ones_dropped() {
+        let mut d = DamageSet::default();
+        d.add(r(630, 470, 100, 100), 640, 480);
+        d.add(r(700, 0, 10, 10), 640, 480);
+        d.add(r(0, 0, 0, 10), 640, 480);
+        assert_eq!(d.take(), vec![r(630, 470, 10, 10)]);
+    }
+
+    #[test]
+    fn many_rects_stay_few_and_cover_everything() {
+        let mut d = DamageSet::default();
+        let added: Vec<DamageRect> = (0..1000u16)
+            .map(|i| r((i % 40) * 16, (i / 40) * 16, 4, 4))
+            .collect();
+        for rect in &added {
+            d.add(*rect, 640, 480);
+            assert!(d.len() <= MAX_RECTS);
+        }
+        let rects = d.take();
+        for rect in &added {
+            assert!(rects.iter().any(|r| r.contains(rect)), "{rect:?} lost");
+        }
+    }
+}

@@ -22,6 +22,26 @@ use x509_cert::der::Decode as _;
 /// name, so one fixed name is enough.
 pub const CERT_NAME: &str = "airgui";
 
+/// The names the certificate is valid for: ours, this machine's host name and the loopback
+/// names and addresses, so that clients that check names (FreeRDP asks, and cannot ask without a
+/// terminal) accept it where users connect. The pinned fingerprint is what proves identity.
+fn subject_names() -> Vec<String> {
+    let mut names = vec![CERT_NAME.to_owned(), "localhost".to_owned()];
+    if let Ok(host) = std::fs::read_to_string("/proc/sys/kernel/hostname") {
+        let host = host.trim();
+        if !host.is_empty()
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        {
+            names.push(host.to_owned());
+        }
+    }
+    names.extend(["127.0.0.1".to_owned(), "::1".to_owned()]);
+    names.dedup();
+    names
+}
+
 /// What went wrong with the certificate or key, naming the file to look at.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
@@ -132,7 +152,7 @@ impl TlsIdentity {
     fn create(cert_path: &Path, key_path: &Path) -> Result<TlsIdentity, TlsError> {
         let key_pair =
             rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048)?;
-        let mut params = rcgen::CertificateParams::new(vec![CERT_NAME.to_owned()])?;
+        let mut params = rcgen::CertificateParams::new(subject_names())?;
         params
             .distinguished_name
             .push(rcgen::DnType::CommonName, CERT_NAME);

@@ -16,8 +16,10 @@ use serde::{Deserialize, Deserializer};
 
 /// The defaults, embedded so that airgui runs with no config file at all.
 mod rdp;
+mod zone_link;
 
 pub use rdp::{RdpConfig, RdpSecurity};
+pub use zone_link::ZoneLinkConfig;
 
 const DEFAULTS: &str = include_str!("../../assets/airgui.toml");
 
@@ -53,6 +55,9 @@ pub struct Config {
     /// The RDP listener; none unless configured.
     #[serde(default)]
     pub rdp: Option<RdpConfig>,
+    /// On a master, the slave zones to connect to.
+    #[serde(rename = "zone_link", default)]
+    pub zone_links: Vec<ZoneLinkConfig>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -328,6 +333,18 @@ impl Config {
             }
             check_range(&key("max_windows"), q.max_windows, MAX_WINDOWS)?;
             check_range(&key("max_pool_bytes"), q.max_pool_bytes, MAX_POOL_BYTES)?;
+        }
+
+        let mut zones: BTreeMap<&str, usize> = BTreeMap::new();
+        for (i, link) in self.zone_links.iter().enumerate() {
+            let known_label = self.label_colour(&link.label).is_some();
+            link.validate(i, self.zone.role, known_label)?;
+            if link.name == self.zone.name || zones.insert(&link.name, i).is_some() {
+                return Err(ConfigError::invalid(
+                    format!("zone_link[{i}].name"),
+                    format!("{:?} names this zone or another link already", link.name),
+                ));
+            }
         }
 
         if let Some(rdp) = &self.rdp {

@@ -5,7 +5,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 CARGO ?= cargo
 FUZZ_SECONDS ?= 60
 
-.PHONY: deps build run test fuzz
+.PHONY: deps build run test fuzz bench
 
 deps:
 	@scripts/install-deps
@@ -28,3 +28,10 @@ test: deps
 # Runs every fuzz target for FUZZ_SECONDS each (needs a nightly toolchain and cargo-fuzz).
 fuzz: deps
 	scripts/fuzz $(FUZZ_SECONDS)
+
+# Benchmarks (bench/, see docs/benchmarks.md): builds in release, measures, prints one table and
+# writes it to docs/benchmarks.md. BENCH_SECONDS is the length of each measurement.
+BENCH_SECONDS ?= 10
+bench: deps
+	$(CARGO) build --release -p airgui -p guid-protocol -p airgui-bench --bins
+	target/release/airgui-bench --seconds $(BENCH_SECONDS) --out docs/benchmarks.md

@@ -74,7 +74,9 @@ pub struct RedrawSchedule {
 #[derive(Debug, Default)]
 pub struct FrameLog {
     pub count: u64,
-    pub recent: VecDeque<(u64, Vec<Rect>)>,
+    /// (frame number, damage, when rendering finished in CLOCK_MONOTONIC microseconds). The
+    /// clock is system-wide, so `make bench` compares it with a demo agent's `damage_sent`.
+    pub recent: VecDeque<(u64, Vec<Rect>, u64)>,
 }
 
 impl FrameLog {
@@ -85,8 +87,14 @@ impl FrameLog {
         if self.recent.len() == Self::KEPT {
             self.recent.pop_front();
         }
-        self.recent.push_back((self.count, damage));
+        self.recent.push_back((self.count, damage, monotonic_us()));
     }
+}
+
+/// CLOCK_MONOTONIC in microseconds (`Instant` cannot be compared across processes).
+fn monotonic_us() -> u64 {
+    let now = rustix::time::clock_gettime(rustix::time::ClockId::Monotonic);
+    (now.tv_sec as u64) * 1_000_000 + (now.tv_nsec as u64) / 1_000
 }
 
 impl State {
@@ -276,5 +284,25 @@ impl Airgui {
     /// Milliseconds since start, for input event times.
     pub fn now_ms(&self) -> u32 {
         self.started.elapsed().as_millis() as u32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_frame_log_keeps_the_latest_frames_with_monotonic_times() {
+        let mut log = FrameLog::default();
+        let before = monotonic_us();
+        for _ in 0..FrameLog::KEPT + 3 {
+            log.record(Vec::new());
+        }
+        assert_eq!(log.count, FrameLog::KEPT as u64 + 3);
+        assert_eq!(log.recent.len(), FrameLog::KEPT);
+        assert_eq!(log.recent.front().map(|f| f.0), Some(4));
+        let times: Vec<u64> = log.recent.iter().map(|f| f.2).collect();
+        assert!(times.windows(2).all(|pair| pair[0] <= pair[1]));
+        assert!(times.iter().all(|&t| t >= before && t <= monotonic_us()));
     }
 }

@@ -54,14 +54,14 @@ fn execute(state: &mut State, request: Request) -> Result<Value, String> {
             let recent: Vec<Value> = frames
                 .recent
                 .iter()
-                .map(|(frame, damage)| {
+                .map(|(frame, damage, mono_us)| {
                     let rects: Vec<Value> = damage
                         .iter()
                         .map(
                             |r| json!({ "x": r.x, "y": r.y, "width": r.width, "height": r.height }),
                         )
                         .collect();
-                    json!({ "frame": frame, "damage": rects })
+                    json!({ "frame": frame, "damage": rects, "mono_us": mono_us })
                 })
                 .collect();
             Ok(json!({ "count": frames.count, "recent": recent }))

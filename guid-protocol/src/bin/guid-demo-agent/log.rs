@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::Path;
 
 use guid_protocol::msg::{Message, Version, XConf};
+use guid_protocol::Rect;
 use serde_json::{json, Value};
 
 #[derive(Debug)]
@@ -30,7 +31,27 @@ impl EventLog {
     }
 
     pub fn message(&mut self, window: u32, message: &Message) {
-        self.write(describe(window, message));
+        let mut value = describe(window, message);
+        // Input events carry the time they were read, for the input round trip of `make bench`.
+        if matches!(message, Message::Keypress(_) | Message::Button(_)) {
+            if let Some(object) = value.as_object_mut() {
+                object.insert("mono_us".into(), monotonic_us().into());
+            }
+        }
+        self.write(value);
+    }
+
+    /// An animation frame's SHMIMAGE, queued for the daemon: for `make bench`, which pairs
+    /// `mono_us` with the time airgui finished the first frame after it (`airgui msg frames`).
+    /// Taken when the message is queued, just before the agent's next write to the socket.
+    pub fn damage_sent(&mut self, window: u32, rect: Rect) {
+        if self.file.is_none() {
+            return;
+        }
+        self.write(
+            json!({"event": "damage_sent", "window": window, "x": rect.x, "y": rect.y,
+            "width": rect.width, "height": rect.height, "mono_us": monotonic_us()}),
+        );
     }
 
     /// Written as one `write` so that a reader never sees half a line.
@@ -50,6 +71,13 @@ impl EventLog {
             tracing::warn!(%error, "cannot write the event log");
         }
     }
+}
+
+/// CLOCK_MONOTONIC in microseconds: the same clock in every process of the machine, so airgui's
+/// frame times (`airgui msg frames`, `mono_us`) compare with the agent's.
+pub fn monotonic_us() -> u64 {
+    let now = rustix::time::clock_gettime(rustix::time::ClockId::Monotonic);
+    (now.tv_sec as u64) * 1_000_000 + (now.tv_nsec as u64) / 1_000
 }
 
 /// A daemon→agent message as JSON.
@@ -81,5 +109,33 @@ fn describe(window: u32, message: &Message) -> Value {
             "set": f.set, "unset": f.unset}),
         other => json!({"event": "other", "window": window,
             "type": other.msg_type() as u32}),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn damage_sent_is_logged_with_a_monotonic_time_only_with_a_log() {
+        let path = std::env::temp_dir().join(format!("demo-agent-log-{}", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let before = monotonic_us();
+        let mut log = EventLog::open(Some(&path)).unwrap();
+        log.damage_sent(3, Rect::new(1, 2, 72, 68));
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        let line: Value = serde_json::from_str(text.trim()).unwrap();
+        assert_eq!(line["event"], "damage_sent");
+        assert_eq!(
+            (line["window"].as_u64(), line["width"].as_u64()),
+            (Some(3), Some(72))
+        );
+        let at = line["mono_us"].as_u64().unwrap();
+        assert!(at >= before && at <= monotonic_us());
+        // Without --log nothing is written (and nothing fails).
+        EventLog::open(None)
+            .unwrap()
+            .damage_sent(3, Rect::new(0, 0, 1, 1));
     }
 }

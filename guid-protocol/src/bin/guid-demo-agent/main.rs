@@ -181,6 +181,13 @@ impl Qube {
                 for window in &mut self.windows {
                     window.animate(now, &mut self.pool, &mut out);
                 }
+                // Logged (with --log) as the damage is queued, after the pixels are painted.
+                for (window, message) in &out {
+                    if let Message::ShmImage(image) = message {
+                        let rect = Rect::new(image.x, image.y, image.width, image.height);
+                        self.log.damage_sent(*window, rect);
+                    }
+                }
                 send_all(&mut connection, out)?;
             }
         }

@@ -1,0 +1,184 @@
+//! airgui-bench (`make bench`): measures airgui against references taken in the same run, prints
+//! one table, and writes it with the machine's description to docs/benchmarks.md. The figures
+//! and targets are those of TARGETS.md (P1..P7). Benchmarks measure; tests assert: nothing here
+//! is a pass/fail threshold, the notes only say where a figure misses its target.
+//!
+//! Everything runs as real processes over real sockets: a release `airgui` (headless) and
+//! `guid-demo-agent`s, in a temporary directory, killed on drop.
+
+// A measurement tool: when something is off (a process died, /proc says something odd, IPC
+// answers nonsense) it must fail loudly rather than print a figure, so unwrap, expect and
+// indexing are fine here.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+mod procs;
+mod rows;
+
+use std::process::Command;
+use std::time::Duration;
+
+/// Command-line options; each also has an environment variable.
+#[derive(Debug)]
+struct Options {
+    /// Seconds each rate or latency is measured for (`--seconds`, `BENCH_SECONDS`).
+    seconds: f64,
+    /// Seconds of the idle row (`--idle-seconds`, `BENCH_IDLE_SECONDS`); P6 says 10.
+    idle_seconds: f64,
+    /// Where the table goes (`--out`, `BENCH_OUT`); `-` writes nothing.
+    out: String,
+}
+
+impl Options {
+    fn parse() -> Options {
+        let env = |name: &str| std::env::var(name).ok();
+        let mut options = Options {
+            seconds: env("BENCH_SECONDS").map_or(10.0, |s| s.parse().expect("BENCH_SECONDS")),
+            idle_seconds: env("BENCH_IDLE_SECONDS")
+                .map_or(10.0, |s| s.parse().expect("BENCH_IDLE_SECONDS")),
+            out: env("BENCH_OUT").unwrap_or_else(|| "docs/benchmarks.md".into()),
+        };
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            let mut value = || args.next().unwrap_or_else(|| panic!("{arg} needs a value"));
+            match arg.as_str() {
+                "--seconds" => options.seconds = value().parse().expect("--seconds"),
+                "--idle-seconds" => options.idle_seconds = value().parse().expect("--idle-seconds"),
+                "--out" => options.out = value(),
+                "-h" | "--help" => {
+                    println!(
+                        "airgui-bench [--seconds S] [--idle-seconds S] [--out FILE|-]\n\
+                         S: seconds per measurement (default 10; BENCH_SECONDS), idle row \
+                         (default 10; BENCH_IDLE_SECONDS); FILE: default docs/benchmarks.md \
+                         (BENCH_OUT)"
+                    );
+                    std::process::exit(0);
+                }
+                other => panic!("unknown argument {other:?}; see --help"),
+            }
+        }
+        assert!(options.seconds >= 1.0, "--seconds must be at least 1");
+        options
+    }
+}
+
+/// One line of the table.
+#[derive(Debug)]
+pub struct Row {
+    pub id: &'static str,
+    pub what: &'static str,
+    pub measured: String,
+    pub reference: String,
+    pub target: String,
+    pub notes: String,
+}
+
+fn main() {
+    let options = Options::parse();
+    let seconds = Duration::from_secs_f64(options.seconds);
+    let machine = machine();
+    eprintln!(
+        "airgui-bench: {} s per measurement\n{machine}",
+        options.seconds
+    );
+    let mut table = Vec::new();
+    eprintln!("P1: full-window updates…");
+    table.push(rows::full_window(seconds));
+    eprintln!("P2: small damage latency…");
+    table.extend(rows::small_damage(seconds));
+    table.push(Row {
+        id: "P3",
+        what: "slave over RDP vs Weston's RDP backend",
+        measured: "not measured yet".into(),
+        reference: "Weston 10: ~36 fps, ~4.4 ms CPU/frame".into(),
+        target: "≤ 0.67 × Weston's CPU/frame, ≥ 1.5 × its fps".into(),
+        notes: "needs a Weston RDP run and native (Wayland) clients for the same content".into(),
+    });
+    table.push(Row {
+        id: "P4",
+        what: "master end to end (slave damage → master frame)",
+        measured: "not measured yet".into(),
+        reference: "one 60 Hz frame: 16.7 ms".into(),
+        target: "p50 ≤ one frame + 5 ms".into(),
+        notes: "the master (zone links into the compositor) is not built yet".into(),
+    });
+    table.push(Row {
+        id: "P5",
+        what: "input round trip: RDP client key → KEYPRESS at the agent",
+        measured: "not measured yet".into(),
+        reference: "–".into(),
+        target: "p99 ≤ 10 ms".into(),
+        notes: "not written yet: needs an RDP client in the bench (airgui_remote ZoneClients)"
+            .into(),
+    });
+    eprintln!("P6: idle…");
+    table.push(rows::idle(Duration::from_secs_f64(options.idle_seconds)));
+    eprintln!("P7: scale…");
+    table.push(rows::scale());
+    let markdown = render(&table);
+    println!("{markdown}");
+    if options.out != "-" {
+        let document = format!(
+            "# Benchmarks\n\n\
+             Written by `make bench` (the `airgui-bench` binary in `bench/`); rerun it to \
+             replace this file. Each figure stands next to its reference, measured in the same \
+             run where there is one, and the target from TARGETS.md. Benchmarks measure, they \
+             do not pass or fail: the notes say where a figure misses its target.\n\n\
+             ## Machine\n\n{machine}\n\
+             ## Results ({} s per measurement, {} s idle)\n\n{markdown}\n\
+             {}",
+            options.seconds,
+            options.idle_seconds,
+            rows::METHOD
+        );
+        std::fs::write(&options.out, document)
+            .unwrap_or_else(|error| panic!("writing {}: {error}", options.out));
+        eprintln!("written to {}", options.out);
+    }
+}
+
+fn render(table: &[Row]) -> String {
+    let mut text = String::from(
+        "| # | what | measured | reference (same run) | target | notes |\n\
+         |---|---|---|---|---|---|\n",
+    );
+    for row in table {
+        text.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} |\n",
+            row.id, row.what, row.measured, row.reference, row.target, row.notes
+        ));
+    }
+    text
+}
+
+/// CPU model, cores, memory, kernel, rustc and date, as a markdown list.
+fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|line| line.strip_prefix("model name")?.split_once(':'))
+        .map_or("unknown".into(), |(_, model)| model.trim().to_string());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let memory_kb: u64 = meminfo
+        .lines()
+        .find_map(|line| line.strip_prefix("MemTotal:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0);
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let run = |program: &str, args: &[&str]| {
+        Command::new(program)
+            .args(args)
+            .output()
+            .ok()
+            .and_then(|out| String::from_utf8(out.stdout).ok())
+            .map_or("unknown".into(), |text| text.trim().to_string())
+    };
+    format!(
+        "- CPU: {model}\n- cores: {cores}\n- memory: {:.1} GiB\n- kernel: Linux {}\n- rustc: {}\n\
+         - date: {}\n",
+        memory_kb as f64 / (1024.0 * 1024.0),
+        kernel.trim(),
+        run("rustc", &["--version"]),
+        run("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+    )
+}

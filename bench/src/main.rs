@@ -101,15 +101,8 @@ fn main() {
         target: "p50 ≤ one frame + 5 ms".into(),
         notes: "the master (zone links into the compositor) is not built yet".into(),
     });
-    table.push(Row {
-        id: "P5",
-        what: "input round trip: RDP client key → KEYPRESS at the agent",
-        measured: "not measured yet".into(),
-        reference: "–".into(),
-        target: "p99 ≤ 10 ms".into(),
-        notes: "not written yet: needs an RDP client in the bench (airgui_remote ZoneClients)"
-            .into(),
-    });
+    eprintln!("P5: input round trip…");
+    table.push(rows::input_round_trip(200));
     eprintln!("P6: idle…");
     table.push(rows::idle(Duration::from_secs_f64(options.idle_seconds)));
     eprintln!("P7: scale…");

@@ -69,6 +69,17 @@ impl Airgui {
     /// Starts `airgui --config FILE` with these qubes (each listening on `<dir>/<name>.sock`),
     /// and waits until its IPC socket answers.
     pub fn start(width: u32, height: u32, refresh_hz: u32, qubes: &[String]) -> Airgui {
+        Airgui::start_with(width, height, refresh_hz, qubes, |_| String::new())
+    }
+
+    /// The same, with more configuration written by `extra` (given the directory).
+    pub fn start_with(
+        width: u32,
+        height: u32,
+        refresh_hz: u32,
+        qubes: &[String],
+        extra: impl FnOnce(&Path) -> String,
+    ) -> Airgui {
         let dir = tempfile::Builder::new()
             .prefix("airgui-bench-")
             .tempdir()
@@ -87,6 +98,7 @@ impl Airgui {
                 dir.path().join(format!("{name}.sock")).display()
             ));
         }
+        config.push_str(&extra(dir.path()));
         let config_path = dir.path().join("airgui.toml");
         std::fs::write(&config_path, config).expect("write the config");
         let log = dir.path().join("airgui.log");

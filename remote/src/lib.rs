@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod credentials;
+mod damage;
 pub mod frame;
 pub mod scancode;
 pub mod server;

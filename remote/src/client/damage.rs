@@ -1,6 +1,7 @@
 //! The damage a zone's consumer has not taken yet: one merged set, never a queue, so a compositor
 //! that is slower than the link costs memory bounded by [`MAX_RECTS`], whatever the slave sends.
 
+use crate::damage::MergedRects;
 use crate::frame::DamageRect;
 
 /// Beyond this many separate rectangles the set collapses into their bounding box: redrawing a
@@ -11,7 +12,7 @@ pub(crate) const MAX_RECTS: usize = 16;
 /// The rectangles of a zone framebuffer that changed since the consumer last took them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct DamageSet {
-    rects: Vec<DamageRect>,
+    rects: MergedRects<MAX_RECTS>,
 }
 
 impl DamageSet {
@@ -29,30 +30,16 @@ impl DamageSet {
         self.rects.clear();
     }
 
-    /// Adds `rect`, clamped to the `width` x `height` framebuffer. Rectangles that overlap or
-    /// touch are merged into their bounding box, so no pixel is reported twice.
+    /// Adds `rect`, clamped to the `width` x `height` framebuffer.
     pub(crate) fn add(&mut self, rect: DamageRect, width: u16, height: u16) {
-        let Some(mut merged) = rect.clamp_to(width, height) else {
-            return;
-        };
-        if self.rects.iter().any(|r| r.contains(&merged)) {
-            return;
-        }
-        while let Some(index) = self.rects.iter().position(|r| r.touches(&merged)) {
-            let other = self.rects.swap_remove(index);
-            merged = merged.union(&other);
-        }
-        self.rects.push(merged);
-        if self.rects.len() > MAX_RECTS {
-            let bounds = self.rects.iter().fold(merged, |acc, r| acc.union(r));
-            self.rects.clear();
-            self.rects.push(bounds);
+        if let Some(clamped) = rect.clamp_to(width, height) {
+            self.rects.add(clamped);
         }
     }
 
     /// Hands out everything pending and leaves the set empty.
     pub(crate) fn take(&mut self) -> Vec<DamageRect> {
-        std::mem::take(&mut self.rects)
+        self.rects.take()
     }
 }
 

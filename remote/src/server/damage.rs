@@ -1,6 +1,7 @@
 //! The damage waiting to be sent: one merged set, never a queue, so a slow client costs memory
 //! bounded by [`MAX_RECTS`] whatever the compositor's frame rate.
 
+use crate::damage::MergedRects;
 use crate::frame::DamageRect;
 
 /// Beyond this many separate rectangles the set collapses into their bounding box: encoding a few
@@ -10,7 +11,7 @@ pub(crate) const MAX_RECTS: usize = 32;
 /// The rectangles that changed since the client last got an update.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct PendingDamage {
-    rects: Vec<DamageRect>,
+    rects: MergedRects<MAX_RECTS>,
     full: bool,
 }
 
@@ -40,17 +41,7 @@ impl PendingDamage {
         if self.full || rect.is_empty() {
             return;
         }
-        let mut merged = rect;
-        while let Some(index) = self.rects.iter().position(|r| r.touches(&merged)) {
-            let other = self.rects.swap_remove(index);
-            merged = merged.union(&other);
-        }
-        self.rects.push(merged);
-        if self.rects.len() > MAX_RECTS {
-            let bounds = self.rects.iter().fold(merged, |acc, r| acc.union(r));
-            self.rects.clear();
-            self.rects.push(bounds);
-        }
+        self.rects.add(rect);
         if self
             .rects
             .iter()
@@ -69,7 +60,7 @@ impl PendingDamage {
         if self.rects.is_empty() {
             return None;
         }
-        Some(Damage::Rects(std::mem::take(&mut self.rects)))
+        Some(Damage::Rects(self.rects.take()))
     }
 }
 

@@ -248,12 +248,14 @@ impl State {
         }
     }
 
-    /// Work left after each turn of the event loop: writes to qubes, and cutting off qubes that
-    /// broke a rule while their events were being handled.
+    /// Work left after each turn of the event loop: cutting off qubes that broke a rule while
+    /// their events were being handled, the pointer focus after windows changed under it, and
+    /// writes to qubes.
     pub fn after_dispatch(&mut self) {
         for (qube, reason) in std::mem::take(&mut self.airgui.doomed) {
             qubes::link::disconnect(self, qube, &reason);
         }
+        self.refresh_pointer_focus();
         qubes::link::flush_all(self);
     }
 }

@@ -16,6 +16,7 @@ const KEY_K: u64 = 45;
 const PRESS: u64 = 2;
 const RELEASE: u64 = 3;
 const ENTER: u64 = 7;
+const LEAVE: u64 = 8;
 const FOCUS_IN: u64 = 9;
 const FOCUS_OUT: u64 = 10;
 
@@ -318,4 +319,43 @@ fn clicking_a_menu_keeps_the_keyboard_focus_where_it_was() {
         .find(|k| k["keycode"] == KEY_A)
         .unwrap();
     assert_eq!(a["window"], 1, "{a}");
+}
+
+#[test]
+fn a_window_appearing_or_going_under_a_still_pointer_gets_or_loses_it() {
+    let airgui = Setup::new()
+        .output(800, 600)
+        .qube("work", "red")
+        .qube("web", "blue")
+        .start();
+    // The pointer rests on the empty desktop, where a window will appear.
+    airgui.pointer_move((200.0, 200.0));
+    let work = airgui
+        .agent("work")
+        .window("w=240,h=160,x=100,y=120,title=Work,pattern=solid:#aa3333")
+        .start();
+    airgui.wait_window("work", 1);
+    // No pointer motion since: the window under the pointer gets CROSSING enter by itself.
+    let events = work.wait_events("CROSSING enter", |events| {
+        events
+            .iter()
+            .any(|e| e["event"] == "crossing" && e["type"] == ENTER)
+    });
+    assert_enters_follow_keymaps("work", &events);
+    // A window of another qube mapped on top of it takes the pointer: work gets CROSSING leave.
+    let web = airgui
+        .agent("web")
+        .window("w=240,h=160,x=150,y=150,title=Web,pattern=solid:#3333aa")
+        .start();
+    airgui.wait_window("web", 1);
+    work.wait_events("CROSSING leave", |events| {
+        events
+            .iter()
+            .any(|e| e["event"] == "crossing" && e["type"] == LEAVE)
+    });
+    web.wait_events("CROSSING enter", |events| {
+        events
+            .iter()
+            .any(|e| e["event"] == "crossing" && e["type"] == ENTER)
+    });
 }

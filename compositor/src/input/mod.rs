@@ -50,6 +50,8 @@ pub struct InputState {
     swallowed: HashSet<u32>,
     /// The pointer shape last shown.
     shape: Option<Pointer>,
+    /// Windows appeared, vanished, moved or restacked since the pointer focus was last checked.
+    pub layout_changed: bool,
 }
 
 impl InputState {
@@ -228,6 +230,28 @@ impl State {
         };
         pointer.motion(self, focus, &event);
         pointer.frame(self);
+    }
+
+    /// After windows moved under a still pointer, gives the pointer to whatever is under it now
+    /// (CROSSING leave and enter), as moving the pointer there would.
+    pub fn refresh_pointer_focus(&mut self) {
+        if !std::mem::take(&mut self.airgui.input.layout_changed)
+            || self.airgui.input.drag.is_some()
+        {
+            return;
+        }
+        let (x, y) = self.airgui.input.pointer;
+        let under = self.pointer_target_at(x, y).map(|(target, _)| target);
+        let current = self
+            .airgui
+            .seat
+            .get_pointer()
+            .and_then(|pointer| pointer.current_focus());
+        if under != current {
+            self.handle_pointer_motion(x, y);
+        } else {
+            self.refresh_pointer_shape();
+        }
     }
 
     /// Shows the shape the window under the pointer asked for (an arrow elsewhere, a move cross

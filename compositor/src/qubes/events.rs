@@ -13,6 +13,14 @@ pub fn apply(state: &mut State, index: usize, event: QubeEvent) {
         qube: index,
         window,
     };
+    let layout_changes = matches!(
+        event,
+        QubeEvent::WindowMapped { .. }
+            | QubeEvent::WindowUnmapped { .. }
+            | QubeEvent::WindowConfigured { .. }
+            | QubeEvent::WindowDestroyed { .. }
+            | QubeEvent::Flags { .. }
+    );
     match event {
         QubeEvent::Connected { version } => {
             info!(qube = %qube_name(state, index), %version, "protocol negotiated");
@@ -85,6 +93,9 @@ pub fn apply(state: &mut State, index: usize, event: QubeEvent) {
             let max = state.airgui.config.clipboard.max_bytes;
             state.airgui.clipboard.receive(&name, data, max);
         }
+    }
+    if layout_changes {
+        state.airgui.input.layout_changed = true;
     }
     state.airgui.queue_redraw();
 }

@@ -314,6 +314,7 @@ pub fn disconnect(state: &mut State, index: usize, reason: &str) {
         state.backend.forget_window(key);
     }
     drop(windows);
+    state.airgui.input.layout_changed = true;
     state.sync_keyboard_focus();
     state.airgui.queue_redraw();
     if let QubeEndpoint::Connect(path) = endpoint {

@@ -10,7 +10,7 @@ use crate::event::QubeEvent;
 use crate::msg::*;
 use crate::outgoing::{Outgoing, MAX_QUEUED_BYTES};
 use crate::pool::{GrantPool, DEFAULT_MAX_POOL_BYTES};
-use crate::sanitize::{self, KnownWindows, Limits, Sanitized, WindowFacts};
+use crate::sanitize::{self, DumpLayout, KnownWindows, Limits, Sanitized, WindowFacts};
 use crate::types::{Rect, WindowId};
 use crate::untrusted::{UntrustedMessage, UntrustedVersion};
 
@@ -281,6 +281,7 @@ impl DaemonConnection {
             Sanitized::Ignored => Ok(None),
             Sanitized::Dump { window, layout } => {
                 let pool = self.pool.as_ref().ok_or(ProtocolError::NoPool)?;
+                self.check_image_bytes(window, &layout)?;
                 let image = pool.map(&layout)?;
                 if let Some(record) = self.windows.0.get_mut(&window) {
                     record.facts.image = Some((layout.width, layout.height));
@@ -371,6 +372,28 @@ impl DaemonConnection {
             _ => {}
         }
         Ok(Some(event))
+    }
+
+    /// The images of a qube's windows together may hold no more pixel bytes than its pool may:
+    /// an agent cannot make the daemon copy the same pages into textures window after window.
+    fn check_image_bytes(
+        &self,
+        window: WindowId,
+        layout: &DumpLayout,
+    ) -> Result<(), ProtocolError> {
+        let others: u64 = (self.windows.0.iter())
+            .filter(|(id, _)| **id != window)
+            .filter_map(|(_, record)| record.facts.image)
+            .map(|(width, height)| u64::from(width) * u64::from(height) * 4)
+            .sum();
+        let bytes = others + layout.byte_len() as u64;
+        if bytes > self.config.max_pool_bytes {
+            return Err(ProtocolError::ImagesTooLarge {
+                bytes,
+                max: self.config.max_pool_bytes,
+            });
+        }
+        Ok(())
     }
 
     fn update(&mut self, window: WindowId, change: impl FnOnce(&mut WindowFacts)) {

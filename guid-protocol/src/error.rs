@@ -37,6 +37,8 @@ pub enum ProtocolError {
     },
     #[error("CURSOR {0:#x} is neither 0 nor an X font cursor")]
     CursorOutOfRange(u32),
+    #[error("the qube's window images would hold {bytes} bytes, more than its pool may ({max})")]
+    ImagesTooLarge { bytes: u64, max: u64 },
     #[error("WINDOW_DUMP before the qube provided a grant pool")]
     NoPool,
     #[error("grant pool: {0}")]

@@ -640,3 +640,56 @@ fn the_daemon_sends_only_daemon_messages_to_existing_windows() {
     ));
     assert!(daemon.send(WindowId::new(5), &Message::Close).is_ok());
 }
+
+#[test]
+fn window_images_may_not_add_up_to_more_than_the_pool() {
+    // Three 128x64 windows (32 KiB each) on the same pages of a 64 KiB pool: however the pages
+    // are shared, 96 KiB of images pass a 64 KiB cap.
+    let recording = agent_bytes(Version::CURRENT, |agent, pool| {
+        let run = pool.alloc(128 * 64 * 4).unwrap();
+        for id in 1..=3 {
+            send(
+                agent,
+                id,
+                Message::Create(Create {
+                    x: 0,
+                    y: 0,
+                    width: 128,
+                    height: 64,
+                    parent: 0,
+                    override_redirect: 0,
+                }),
+            );
+            send(agent, id, dump_of(&run, 128, 64));
+        }
+    });
+    let images_with_cap = |max_pool_bytes: u64| {
+        let config = DaemonConfig {
+            max_pool_bytes,
+            ..DaemonConfig::default()
+        };
+        let mut daemon = DaemonConnection::new(config);
+        daemon.receive_descriptor(pool_fd(&recording.pool)).unwrap();
+        let mut input = &recording.bytes[..];
+        let mut images = 0;
+        loop {
+            match daemon.receive(&mut input) {
+                Ok(Some(QubeEvent::Image { .. })) => images += 1,
+                Ok(Some(_)) => {}
+                Ok(None) => return Ok(images),
+                Err(error) => return Err((images, error)),
+            }
+        }
+    };
+    assert!(matches!(images_with_cap(128 * 1024), Ok(3)));
+    assert!(matches!(
+        images_with_cap(64 * 1024),
+        Err((
+            2,
+            ProtocolError::ImagesTooLarge {
+                bytes: 98304,
+                max: 65536
+            }
+        ))
+    ));
+}

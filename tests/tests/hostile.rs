@@ -476,3 +476,28 @@ fn a_flooding_qube_does_not_starve_the_others_or_the_user() {
     assert!(sent > 1 << 20, "the flood was only {sent} bytes");
     assert!(airgui.connected("evil"), "valid messages are no error");
 }
+
+#[test]
+fn windows_sharing_pages_cannot_multiply_the_images_past_the_pool_cap() {
+    // A 1 MiB cap: the agent's 256 KiB pool fits, and 16 windows of 64 KiB images fill it.
+    let (airgui, _good) = with_good_qube("max_pool_bytes = 1048576");
+    let mut evil = airgui.raw_agent("evil");
+    // Every window shows the same 16 pages; window 17 would bring the images past 1 MiB.
+    for id in 1..=17 {
+        let _ = evil.send(id, &create(10, 128, 128));
+        let _ = evil.send(id, &dump(0, 128, 128, (0..16).collect()));
+    }
+    wait_for("evil cut off, its windows gone", || {
+        let (state, windows) = (airgui.qube("evil"), airgui.windows_of("evil"));
+        if state["connected"] == false && windows.is_empty() {
+            Ok(())
+        } else {
+            Err((state, windows))
+        }
+    });
+    assert_good_goes_on(&airgui, "images past the pool cap");
+    assert!(
+        airgui.log().contains("window images would hold"),
+        "the reason is logged"
+    );
+}

@@ -481,7 +481,7 @@ fn a_flooding_qube_does_not_starve_the_others_or_the_user() {
 fn windows_sharing_pages_cannot_multiply_the_images_past_the_pool_cap() {
     // A 1 MiB cap: the agent's 256 KiB pool fits, and 16 windows of 64 KiB images fill it.
     let (airgui, _good) = with_good_qube("max_pool_bytes = 1048576");
-    let mut evil = airgui.raw_agent("evil");
+    let evil = airgui.raw_agent("evil");
     // Every window shows the same 16 pages; window 17 would bring the images past 1 MiB.
     for id in 1..=17 {
         let _ = evil.send(id, &create(10, 128, 128));

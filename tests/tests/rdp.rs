@@ -497,52 +497,72 @@ fn wait_refused(airgui: &Airgui, xvfb: &Xvfb, client: &FreeRdp) -> std::process:
     })
 }
 
+/// airgui with `[rdp] security = ...` and one window of qube work, and a screen to show it on.
+fn one_window_desktop(security: &str) -> (Airgui, Agent, Window, Xvfb) {
+    let airgui = Setup::new()
+        .output(OUTPUT.0, OUTPUT.1)
+        .qube("work", "red")
+        .rdp_with(USER, PASSWORD, &format!("security = \"{security}\""))
+        .start();
+    let work = airgui
+        .agent("work")
+        .window("w=240,h=160,x=40,y=60,title=Work,pattern=solid:#aa3333")
+        .start();
+    let window = airgui.wait_window("work", 1);
+    (airgui, work, window, Xvfb::start(SCREEN.0, SCREEN.1))
+}
+
+/// xfreerdp with `password` and `args` is refused: it exits with an error, nothing is shown,
+/// airgui logs exactly one failed login from this machine giving `reason`, and nobody logs in.
+fn refused(
+    airgui: &Airgui,
+    xvfb: &Xvfb,
+    security: &str,
+    password: &str,
+    args: &[&str],
+    reason: &str,
+) {
+    let client = connect_as(airgui, xvfb, password, args);
+    let status = wait_refused(airgui, xvfb, &client);
+    assert!(
+        !status.success(),
+        "{security}: xfreerdp {args:?} exited with {status}; its output:\n{}",
+        client.output()
+    );
+    let failed = wait_for("the failed login in airgui's log", || {
+        let lines = log_lines(airgui, "RDP login failed");
+        if lines.is_empty() {
+            Err(())
+        } else {
+            Ok(lines)
+        }
+    });
+    assert_eq!(failed.len(), 1, "{security}: {failed:#?}");
+    assert!(
+        failed[0].contains("peer=127.0.0.1:") && failed[0].contains(reason),
+        "{security}: {}",
+        failed[0]
+    );
+    assert_eq!(
+        log_lines(airgui, "RDP client logged in"),
+        Vec::<String>::new(),
+        "{security}"
+    );
+    assert_eq!(airgui.rdp_client(), None, "{security}");
+}
+
 #[test]
 fn a_wrong_password_is_refused_logged_and_shows_nothing() {
     for security in ["nla", "tls"] {
-        let airgui = Setup::new()
-            .output(OUTPUT.0, OUTPUT.1)
-            .qube("work", "red")
-            .rdp_with(USER, PASSWORD, &format!("security = \"{security}\""))
-            .start();
-        let _work = airgui
-            .agent("work")
-            .window("w=240,h=160,x=40,y=60,title=Work,pattern=solid:#aa3333")
-            .start();
-        let window = airgui.wait_window("work", 1);
-        let xvfb = Xvfb::start(SCREEN.0, SCREEN.1);
-
-        let wrong = connect_as(&airgui, &xvfb, "not-the-password", &[]);
-        let status = wait_refused(&airgui, &xvfb, &wrong);
-        assert!(
-            !status.success(),
-            "{security}: xfreerdp with a wrong password exited with {status}; its output:\n{}",
-            wrong.output()
+        let (airgui, _work, window, xvfb) = one_window_desktop(security);
+        refused(
+            &airgui,
+            &xvfb,
+            security,
+            "not-the-password",
+            &[],
+            "wrong user name or password",
         );
-        // Logged, with the peer's address and the reason.
-        let failed = wait_for("the failed login in airgui's log", || {
-            let lines = log_lines(&airgui, "RDP login failed");
-            if lines.is_empty() {
-                Err(())
-            } else {
-                Ok(lines)
-            }
-        });
-        assert_eq!(failed.len(), 1, "{security}: {failed:#?}");
-        assert!(
-            failed[0].contains("peer=127.0.0.1:")
-                && failed[0].contains("wrong user name or password"),
-            "{security}: {}",
-            failed[0]
-        );
-        assert_eq!(
-            log_lines(&airgui, "RDP client logged in"),
-            Vec::<String>::new(),
-            "{security}"
-        );
-        assert_eq!(airgui.rdp_client(), None, "{security}");
-        drop(wrong);
-
         // The right password still gets in (once this address's backoff delay, if it has not
         // run out yet, is over).
         let client = connect(&airgui, &xvfb);
@@ -554,45 +574,15 @@ fn a_wrong_password_is_refused_logged_and_shows_nothing() {
 #[test]
 fn a_client_offering_only_standard_rdp_security_is_refused() {
     for security in ["nla", "tls"] {
-        let airgui = Setup::new()
-            .output(OUTPUT.0, OUTPUT.1)
-            .qube("work", "red")
-            .rdp_with(USER, PASSWORD, &format!("security = \"{security}\""))
-            .start();
-        let _work = airgui
-            .agent("work")
-            .window("w=240,h=160,x=40,y=60,title=Work,pattern=solid:#aa3333")
-            .start();
-        airgui.wait_window("work", 1);
-        let xvfb = Xvfb::start(SCREEN.0, SCREEN.1);
-
+        let (airgui, _work, _window, xvfb) = one_window_desktop(security);
         // The right credentials, but no TLS offered.
-        let client = connect_as(&airgui, &xvfb, PASSWORD, &["/sec:rdp"]);
-        let status = wait_refused(&airgui, &xvfb, &client);
-        assert!(
-            !status.success(),
-            "{security}: xfreerdp /sec:rdp exited with {status}; its output:\n{}",
-            client.output()
-        );
-        let failed = wait_for("the refusal in airgui's log", || {
-            let lines = log_lines(&airgui, "RDP login failed");
-            if lines.is_empty() {
-                Err(())
-            } else {
-                Ok(lines)
-            }
-        });
-        assert_eq!(failed.len(), 1, "{security}: {failed:#?}");
-        assert!(
-            failed[0].contains("peer=127.0.0.1:")
-                && failed[0].contains("offered protocols 0x0; 0 is standard RDP security"),
-            "{security}: {}",
-            failed[0]
-        );
-        assert_eq!(
-            log_lines(&airgui, "RDP client logged in"),
-            Vec::<String>::new(),
-            "{security}"
+        refused(
+            &airgui,
+            &xvfb,
+            security,
+            PASSWORD,
+            &["/sec:rdp"],
+            "offered protocols 0x0; 0 is standard RDP security",
         );
     }
 }

@@ -399,6 +399,27 @@ impl Airgui {
     }
 
     /// Every window, topmost first.
+    /// The windows holding keyboard focus, as (qube, id): none or one.
+    pub fn focused(&self) -> Vec<(String, u32)> {
+        self.windows()
+            .into_iter()
+            .filter(|w| w.focused)
+            .map(|w| (w.qube, w.id))
+            .collect()
+    }
+
+    /// Waits until window 1 of `qube`, and only it, has focus.
+    pub fn wait_focus(&self, qube: &str) {
+        wait_for(&format!("{qube}'s window to have focus"), || {
+            let now = self.focused();
+            if now == [(qube.to_string(), 1)] {
+                Ok(())
+            } else {
+                Err(now)
+            }
+        });
+    }
+
     pub fn windows(&self) -> Vec<Window> {
         let reply = self.msg(json!({"command": "windows"}));
         reply["windows"]

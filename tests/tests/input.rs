@@ -50,26 +50,6 @@ fn assert_enters_follow_keymaps(qube: &str, events: &[Value]) {
     }
 }
 
-fn focused(airgui: &Airgui) -> Vec<(String, u32)> {
-    airgui
-        .windows()
-        .into_iter()
-        .filter(|w| w.focused)
-        .map(|w| (w.qube, w.id))
-        .collect()
-}
-
-fn wait_focus(airgui: &Airgui, qube: &str) {
-    wait_for(&format!("{qube}'s window to have focus"), || {
-        let now = focused(airgui);
-        if now == [(qube.to_string(), 1)] {
-            Ok(())
-        } else {
-            Err(now)
-        }
-    });
-}
-
 #[test]
 fn keys_reach_only_the_focused_qube_and_focus_follows_clicks_only() {
     let airgui = Setup::new()
@@ -89,14 +69,14 @@ fn keys_reach_only_the_focused_qube_and_focus_follows_clicks_only() {
     let work_window = airgui.wait_window("work", 1);
     let web_window = airgui.wait_window("web", 1);
     assert_eq!(
-        focused(&airgui),
+        airgui.focused(),
         [],
         "nothing has focus before the user acts"
     );
 
     // Click work, type "hi": work receives the keys.
     airgui.click(work_window.centre());
-    wait_focus(&airgui, "work");
+    airgui.wait_focus("work");
     airgui.type_text("hi");
     let events = work.wait_events("h and i pressed and released", |events| {
         keypresses(events).len() >= 4
@@ -126,7 +106,7 @@ fn keys_reach_only_the_focused_qube_and_focus_follows_clicks_only() {
         .window("w=240,h=160,x=40,y=320,title=Dev,pattern=solid:#33aa33")
         .start();
     let dev_window = airgui.wait_window("dev", 1);
-    assert_eq!(focused(&airgui), [("work".to_string(), 1)]);
+    assert_eq!(airgui.focused(), [("work".to_string(), 1)]);
     let top = &airgui.windows()[0];
     assert_eq!(
         (top.qube.as_str(), top.id),
@@ -136,7 +116,7 @@ fn keys_reach_only_the_focused_qube_and_focus_follows_clicks_only() {
 
     // Click web: work gets FOCUS out, web FOCUS in (after KEYMAP_NOTIFY); web gets the keys.
     airgui.click(web_window.centre());
-    wait_focus(&airgui, "web");
+    airgui.wait_focus("web");
     work.wait_events("FOCUS out", |events| count_focus(events, FOCUS_OUT) == 1);
     web.wait_events("FOCUS in", |events| count_focus(events, FOCUS_IN) == 1);
     airgui.type_text("ok");
@@ -146,9 +126,9 @@ fn keys_reach_only_the_focused_qube_and_focus_follows_clicks_only() {
     // Click dev, then work again. What each agent logged before its FOCUS in below is complete,
     // since a qube's messages arrive in order.
     airgui.click(dev_window.centre());
-    wait_focus(&airgui, "dev");
+    airgui.wait_focus("dev");
     airgui.click(work_window.centre());
-    wait_focus(&airgui, "work");
+    airgui.wait_focus("work");
     let dev_events = dev.wait_events("FOCUS out after the click on work", |events| {
         count_focus(events, FOCUS_OUT) == 1
     });
@@ -240,7 +220,7 @@ fn modifiers_pointer_crossings_and_alt_tab() {
 
     // Shift+h: X reports the modifiers held before each key.
     airgui.click(work_window.centre());
-    wait_focus(&airgui, "work");
+    airgui.wait_focus("work");
     airgui.type_text("H");
     let events = work.wait_events("Shift and h", |events| keypresses(events).len() >= 4);
     let keys: Vec<(u64, u64, u64)> = named(&events, "keypress")
@@ -265,7 +245,7 @@ fn modifiers_pointer_crossings_and_alt_tab() {
 
     // Alt+Tab moves focus to the other window; Tab itself reaches no qube.
     airgui.key("alt+Tab");
-    wait_focus(&airgui, "web");
+    airgui.wait_focus("web");
     let web_events = web.wait_events("FOCUS in", |events| count_focus(events, FOCUS_IN) == 1);
     let focus_in = position(&web_events, |e| is_focus(e, FOCUS_IN)).unwrap();
     let keymap = &web_events[focus_in - 1];
@@ -273,7 +253,7 @@ fn modifiers_pointer_crossings_and_alt_tab() {
     let held = keymap["keys"][(ALT_L / 8) as usize].as_u64().unwrap();
     assert_ne!(held & (1 << (ALT_L % 8)), 0, "Alt is held: {keymap}");
     airgui.click(work_window.centre());
-    wait_focus(&airgui, "work");
+    airgui.wait_focus("work");
     web.wait_events("FOCUS out", |events| count_focus(events, FOCUS_OUT) == 1);
     let work_events = work.wait_events("FOCUS in again", |events| {
         count_focus(events, FOCUS_IN) == 2
@@ -300,7 +280,7 @@ fn clicking_a_menu_keeps_the_keyboard_focus_where_it_was() {
     let menu = airgui.wait_window("work", 2);
     assert!(menu.override_redirect);
     airgui.click(app.centre());
-    wait_focus(&airgui, "work");
+    airgui.wait_focus("work");
 
     // The menu gets the click; the application keeps the keyboard, as under X.
     airgui.click(menu.centre());
@@ -308,7 +288,7 @@ fn clicking_a_menu_keeps_the_keyboard_focus_where_it_was() {
     let events = work.wait_events("the a key", |events| {
         keypresses(events).contains(&(RELEASE, KEY_A))
     });
-    assert_eq!(focused(&airgui), [("work".to_string(), 1)]);
+    assert_eq!(airgui.focused(), [("work".to_string(), 1)]);
     assert_eq!(count_focus(&events, FOCUS_OUT), 0, "{events:#?}");
     assert!(
         named(&events, "button").iter().any(|b| b["window"] == 2),

@@ -351,26 +351,6 @@ fn count_focus(events: &[Value], kind: u64) -> usize {
         .count()
 }
 
-fn focused(airgui: &Airgui) -> Vec<(String, u32)> {
-    airgui
-        .windows()
-        .into_iter()
-        .filter(|w| w.focused)
-        .map(|w| (w.qube, w.id))
-        .collect()
-}
-
-fn wait_focus(airgui: &Airgui, qube: &str) {
-    wait_for(&format!("{qube}'s window to have focus"), || {
-        let now = focused(airgui);
-        if now == [(qube.to_string(), 1)] {
-            Ok(())
-        } else {
-            Err(now)
-        }
-    });
-}
-
 /// Clicks the middle of a window's content, on the Xvfb screen inside xfreerdp.
 fn click_in_freerdp(xvfb: &Xvfb, window: &Window) {
     let (x, y) = window.centre();
@@ -400,7 +380,7 @@ fn typing_and_clicking_in_freerdp_reach_the_focused_qube() {
     let samples = desktop_samples(&[work_window.clone(), web_window.clone()]);
     wait_desktop(&airgui, &xvfb, &client, &samples);
     assert_eq!(
-        focused(&airgui),
+        airgui.focused(),
         [],
         "nothing has focus before the user acts"
     );
@@ -408,7 +388,7 @@ fn typing_and_clicking_in_freerdp_reach_the_focused_qube() {
     // A click in work's window, on the Xvfb screen: work gets focus, and the click lands where
     // it was made (the remote desktop is shown 1:1).
     click_in_freerdp(&xvfb, &work_window);
-    wait_focus(&airgui, "work");
+    airgui.wait_focus("work");
     let events = work.wait_events("FOCUS in and the click", |events| {
         count_focus(events, FOCUS_IN) == 1
             && named(events, "button")
@@ -472,7 +452,7 @@ fn typing_and_clicking_in_freerdp_reach_the_focused_qube() {
 
     // A click in web's window moves focus: FOCUS out to work, FOCUS in to web.
     click_in_freerdp(&xvfb, &web_window);
-    wait_focus(&airgui, "web");
+    airgui.wait_focus("web");
     work.wait_events("FOCUS out", |events| count_focus(events, FOCUS_OUT) == 1);
     web.wait_events("FOCUS in", |events| count_focus(events, FOCUS_IN) == 1);
     // And now the keys go to web.
@@ -480,7 +460,7 @@ fn typing_and_clicking_in_freerdp_reach_the_focused_qube() {
     let web_events = web.wait_events("the a key", |events| keypresses(events).len() >= 2);
     assert_eq!(keypresses(&web_events), [(PRESS, KEY_A), (RELEASE, KEY_A)]);
     assert_eq!(keypresses(&work.events()), keys, "work got no more keys");
-    assert_eq!(focused(&airgui), [("web".to_string(), 1)]);
+    assert_eq!(airgui.focused(), [("web".to_string(), 1)]);
     client.assert_running();
 }
 

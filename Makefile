@@ -5,7 +5,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 CARGO ?= cargo
 FUZZ_SECONDS ?= 60
 
-.PHONY: deps build run test fuzz bench
+.PHONY: deps build run run-zones test fuzz bench
 
 deps:
 	@scripts/install-deps
@@ -15,6 +15,9 @@ build: deps
 
 run: deps
 	scripts/run-demo
+
+run-zones: deps
+	scripts/run-zones
 
 test: deps
 	$(CARGO) fmt --all -- --check

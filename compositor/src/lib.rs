@@ -11,7 +11,9 @@ mod qubes;
 mod rdp;
 mod render;
 mod shell;
+mod shell_key;
 mod state;
+mod zones;
 
 use std::path::PathBuf;
 
@@ -89,6 +91,7 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     qubes::link::start_endpoints(&mut state)?;
     let ipc = ipc::server::start(&mut state)?;
     let rdp = rdp::start(&mut state)?;
+    let zones = zones::start(&mut state)?;
     state.airgui.queue_redraw();
     println!(
         "airgui: zone {zone}, headless output {}x{}\n  IPC: {}\n  look at it: airgui msg --socket {} screenshot /tmp/airgui.png",
@@ -97,8 +100,8 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
         ipc.display(),
         ipc.display()
     );
-    if let Some(rdp) = rdp {
-        println!("  {rdp}");
+    for line in [rdp, zones].into_iter().flatten() {
+        println!("  {line}");
     }
     event_loop
         .run(None, &mut state, State::after_dispatch)

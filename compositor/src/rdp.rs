@@ -12,6 +12,7 @@ use tracing::{debug, info};
 
 use crate::config::RdpSecurity;
 use crate::input::keymap::{KEY_CAPSLOCK, KEY_NUMLOCK};
+use crate::input::PointerShape;
 use crate::render::cursor::Pointer;
 use crate::state::{Airgui, State};
 
@@ -117,14 +118,15 @@ fn remote_input(state: &mut State, input: InputEvent) {
     }
 }
 
-/// Shows a pointer shape to the RDP client: its own arrow, or our picture.
-pub fn show_pointer(airgui: &Airgui, pointer: Pointer) {
+/// Shows a pointer shape to the RDP client: its own arrow, our picture, or a zone's.
+pub fn show_pointer(airgui: &Airgui, shape: &PointerShape) {
     let Some(rdp) = &airgui.rdp else {
         return;
     };
-    rdp.set_cursor(match pointer {
-        Pointer::Arrow => Cursor::Default,
-        other => {
+    rdp.set_cursor(match shape {
+        PointerShape::Zone(cursor) => cursor.clone(),
+        PointerShape::Airgui(Pointer::Arrow) => Cursor::Default,
+        PointerShape::Airgui(other) => {
             let picture = other.picture();
             Cursor::Image(CursorImage {
                 width: picture.width,

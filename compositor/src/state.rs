@@ -4,6 +4,7 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use airgui_remote::client::ZoneClients;
 use airgui_remote::{FrameRef, RdpServerHandle};
 use guid_protocol::{Message, Rect, WindowId};
 use smithay::input::keyboard::XkbConfig;
@@ -16,11 +17,13 @@ use tracing::{error, warn};
 use crate::backend::Backend;
 use crate::clipboard::Clipboard;
 use crate::config::Config;
-use crate::input::focus::FocusTarget;
 use crate::input::keymap::KeyResolver;
 use crate::input::InputState;
 use crate::qubes::{self, Qube, WindowKey};
+use crate::render::decorations::ZONE_GAP;
 use crate::shell::{Metrics, Shell};
+use crate::shell_key::ShellKey;
+use crate::zones::Zone;
 
 pub struct State {
     pub backend: Backend,
@@ -33,8 +36,12 @@ pub struct Airgui {
     pub handle: LoopHandle<'static, State>,
     pub seat_state: SeatState<State>,
     pub seat: Seat<State>,
-    pub shell: Shell<WindowKey>,
+    pub shell: Shell<ShellKey>,
     pub qubes: Vec<Qube>,
+    /// A master's slave zones, by index in `[[zone_link]]` (empty elsewhere).
+    pub zones: Vec<Zone>,
+    /// The links to them.
+    pub zone_clients: Option<ZoneClients>,
     pub clipboard: Clipboard,
     pub input: InputState,
     pub keys: KeyResolver,
@@ -128,13 +135,20 @@ impl State {
             border: config.decorations.border_width,
             title: config.decorations.title_height,
         };
+        // A zone frame's border holds two bands of the window border with a line between.
+        let zone_metrics = Metrics {
+            border: 2 * metrics.border + ZONE_GAP,
+            title: metrics.title,
+        };
         let output = (config.output.width, config.output.height);
         let interval = Duration::from_secs(1) / config.output.refresh_hz.max(1);
         Ok(State {
             backend,
             airgui: Airgui {
                 qubes: qubes::from_config(&config),
-                shell: Shell::new(output, metrics),
+                shell: Shell::new(output, metrics, zone_metrics),
+                zones: Vec::new(),
+                zone_clients: None,
                 config,
                 handle,
                 seat_state,
@@ -179,10 +193,11 @@ impl State {
 
     /// Makes the seat's keyboard focus follow the shell's focused window.
     pub fn sync_keyboard_focus(&mut self) {
-        let wanted = self.airgui.shell.focus().and_then(|key| {
-            let window = self.airgui.qubes.get(key.qube)?.windows.get(&key.window)?;
-            Some(FocusTarget::Qube(window.target.clone()))
-        });
+        let wanted = self
+            .airgui
+            .shell
+            .focus()
+            .and_then(|key| self.focus_target(key));
         let Some(keyboard) = self.airgui.seat.get_keyboard() else {
             return;
         };
@@ -236,9 +251,23 @@ impl State {
             }
         }
         for (key, content) in self.airgui.shell.set_output_size((width, height)) {
-            crate::qubes::events::tell_geometry(self, key, Some(content));
+            self.window_changed(key, content);
         }
         self.airgui.queue_redraw();
+    }
+
+    /// The shell moved or resized a window: its owner follows (a qube's agent is told the
+    /// geometry, a zone's slave is asked for the new size).
+    pub fn window_changed(&mut self, key: ShellKey, content: Rect) {
+        match key {
+            ShellKey::Qube(key) => crate::qubes::events::tell_geometry(self, key, Some(content)),
+            ShellKey::Zone(id) => {
+                let size = self.airgui.zones.get(id.0).and_then(|zone| zone.size);
+                if size != Some((content.width, content.height)) {
+                    self.request_zone_size(id, content);
+                }
+            }
+        }
     }
 
     /// Draws now if a frame is due, so that what is read next (a screenshot) is current.

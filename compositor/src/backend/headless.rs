@@ -10,8 +10,8 @@ use smithay::backend::renderer::{Bind, Color32F, Offscreen};
 use smithay::reexports::pixman;
 use smithay::utils::Transform;
 
-use crate::qubes::WindowKey;
 use crate::render::{self, WindowTextures};
+use crate::shell_key::ShellKey;
 use crate::state::Airgui;
 
 /// The desktop behind the windows.
@@ -112,7 +112,7 @@ impl Headless {
         Ok(())
     }
 
-    pub fn forget_window(&mut self, key: WindowKey) {
+    pub fn forget_window(&mut self, key: ShellKey) {
         self.textures.forget(key);
     }
 }

@@ -9,7 +9,7 @@ use airgui_remote::FrameRef;
 use anyhow::Context;
 use guid_protocol::Rect;
 
-use crate::qubes::WindowKey;
+use crate::shell_key::ShellKey;
 use crate::state::Airgui;
 pub use headless::Headless;
 
@@ -61,7 +61,7 @@ impl Backend {
     }
 
     /// A window is gone: release its texture.
-    pub fn forget_window(&mut self, key: WindowKey) {
+    pub fn forget_window(&mut self, key: ShellKey) {
         match self {
             Backend::Headless(headless) => headless.forget_window(key),
         }

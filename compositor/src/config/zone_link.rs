@@ -20,6 +20,10 @@ pub struct ZoneLinkConfig {
     pub password_file: PathBuf,
     /// The slave's certificate, `sha256:AB:CD:...` as `airgui msg rdp` prints it on the slave.
     pub fingerprint: String,
+    /// The zone frame's content size, which the slave is asked to take; by default the zones
+    /// share the output's width.
+    #[serde(default)]
+    pub size: Option<[u32; 2]>,
 }
 
 /// Hex digits in a SHA-256 fingerprint.
@@ -81,6 +85,18 @@ impl ZoneLinkConfig {
                 "is not a SHA-256 fingerprint like sha256:AB:CD:... (run `airgui msg rdp` on the slave)",
             ));
         }
+        if let Some([width, height]) = self.size {
+            let max = u32::from(airgui_remote::client::MAX_REQUEST_SIDE);
+            let fits = (1..=max).contains(&width)
+                && (1..=max).contains(&height)
+                && width * height <= airgui_remote::client::MAX_ZONE_PIXELS;
+            if !fits {
+                return Err(ConfigError::invalid(
+                    key("size"),
+                    format!("{width}x{height} is not between 1x1 and {max}x{max} with at most 7680x4320 pixels"),
+                ));
+            }
+        }
         Ok(())
     }
 }
@@ -99,13 +115,17 @@ mod tests {
             ("password_file", "\"/etc/airgui/cloud.pass\""),
             ("fingerprint", FINGERPRINT_TOML),
         ];
-        let link: String = fields
+        let mut link: String = fields
             .iter()
             .map(|(field, value)| match replace {
                 Some((f, v)) if f == *field => format!("{field} = {v}\n"),
                 _ => format!("{field} = {value}\n"),
             })
             .collect();
+        // A field without a default line is added.
+        if let Some((field, value)) = replace.filter(|(f, _)| !fields.iter().any(|(g, _)| g == f)) {
+            link.push_str(&format!("{field} = {value}\n"));
+        }
         format!("[zone]\nrole = \"master\"\n[[zone_link]]\n{link}")
     }
 
@@ -116,7 +136,11 @@ mod tests {
         let config = Config::from_overlay(Some(&master(None))).unwrap();
         assert_eq!(config.zone_links.len(), 1);
         assert_eq!(config.zone_links[0].address, "127.0.0.1:3390");
+        assert_eq!(config.zone_links[0].size, None);
         assert!(Config::from_overlay(None).unwrap().zone_links.is_empty());
+        let sized = master(Some(("size", "[800, 600]")));
+        let config = Config::from_overlay(Some(&sized)).unwrap();
+        assert_eq!(config.zone_links[0].size, Some([800, 600]));
     }
 
     #[test]
@@ -134,6 +158,9 @@ mod tests {
             ("address", "\"nowhere\""),
             ("user", "\"a b\""),
             ("fingerprint", "\"sha256:AB\""),
+            ("size", "[0, 480]"),
+            ("size", "[8193, 100]"),
+            ("size", "[8000, 8000]"),
         ] {
             let error = Config::from_overlay(Some(&master(Some((field, bad)))))
                 .unwrap_err()

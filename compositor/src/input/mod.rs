@@ -4,7 +4,9 @@
 
 pub mod focus;
 pub mod keymap;
+mod qube_target;
 pub mod shortcuts;
+mod zone_target;
 
 use std::collections::HashSet;
 
@@ -15,16 +17,17 @@ use smithay::input::pointer::{AxisFrame, ButtonEvent, MotionEvent};
 use smithay::utils::{Logical, Point, SERIAL_COUNTER};
 use tracing::info;
 
-use crate::qubes::events::tell_geometry;
-use crate::qubes::WindowKey;
+use airgui_remote::Cursor;
+
 use crate::render::cursor::Pointer;
-use crate::shell::Hit;
+use crate::shell::{Edges, Hit};
+use crate::shell_key::ShellKey;
 use crate::state::State;
 use focus::FocusTarget;
 use shortcuts::Shortcut;
 
 /// Scroll distance of one wheel notch, as libinput reports it.
-const SCROLL_PER_NOTCH: f64 = 15.0;
+pub const SCROLL_PER_NOTCH: f64 = 15.0;
 
 /// Wheel steps sent for one axis event at most, however large the event says it is.
 const MAX_WHEEL_STEPS: i32 = 10;
@@ -44,20 +47,40 @@ pub struct InputState {
     pub buttons: u32,
     /// X modifier mask as last reported by the keyboard.
     pub x_modifiers: u32,
-    /// A window being dragged by its title bar, and where the pointer was.
-    drag: Option<(WindowKey, (f64, f64))>,
+    /// Caps Lock and Num Lock, as of the last key.
+    pub locks: (bool, bool),
+    /// A window being moved or resized with the pointer.
+    grab: Option<Grab>,
     /// Keys whose press was a shortcut: their release is swallowed too.
     swallowed: HashSet<u32>,
     /// The pointer shape last shown.
-    shape: Option<Pointer>,
+    shape: Option<PointerShape>,
     /// Windows appeared, vanished, moved or restacked since the pointer focus was last checked.
     pub layout_changed: bool,
 }
 
+/// A window being dragged: by its title bar, or by its border to resize it. `last` is the
+/// pointer position the window was last moved to follow.
+#[derive(Clone, Copy, Debug)]
+struct Grab {
+    key: ShellKey,
+    resize: Option<Edges>,
+    last: (f64, f64),
+}
+
+/// What the pointer looks like.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PointerShape {
+    /// One of airgui's (an arrow, a move cross, a qube window's choice).
+    Airgui(Pointer),
+    /// What a zone's slave shows over the zone.
+    Zone(Cursor),
+}
+
 impl InputState {
     /// The pointer shape shown now.
-    pub fn shape(&self) -> Option<Pointer> {
-        self.shape
+    pub fn shape(&self) -> Option<&PointerShape> {
+        self.shape.as_ref()
     }
 }
 
@@ -86,6 +109,15 @@ pub fn x_modifiers(modifiers: &ModifiersState) -> u32 {
     .into_iter()
     .filter(|(on, _)| *on)
     .fold(0, |mask, (_, bit)| mask | bit)
+}
+
+/// The pointer over a border whose drag moves these edges.
+fn edges_pointer(edges: Edges) -> Pointer {
+    match (edges.left || edges.right, edges.top || edges.bottom) {
+        (true, false) => Pointer::ResizeHorizontal,
+        (false, true) => Pointer::ResizeVertical,
+        _ => Pointer::Move,
+    }
 }
 
 /// The X button number for an evdev button.
@@ -130,12 +162,16 @@ impl State {
             serial,
             time,
             |state, modifiers, key| {
+                state.airgui.input.locks = (modifiers.caps_lock, modifiers.num_lock);
+                // In a zone, the clipboard chords are the slave's to act on.
+                let in_zone = matches!(state.airgui.shell.focus(), Some(ShellKey::Zone(_)));
                 shortcuts::filter(
                     &mut state.airgui.input.swallowed,
                     modifiers,
                     &key,
                     evdev,
                     pressed,
+                    in_zone,
                 )
             },
         );
@@ -166,7 +202,10 @@ impl State {
     }
 
     fn run_shortcut(&mut self, shortcut: Shortcut) {
-        let focused = self.airgui.shell.focus();
+        let focused = match self.airgui.shell.focus() {
+            Some(ShellKey::Qube(key)) => Some(key),
+            Some(ShellKey::Zone(_)) | None => None,
+        };
         match (shortcut, focused) {
             (Shortcut::Copy, Some(key)) => {
                 let Some(name) = self.airgui.qubes.get(key.qube).map(|q| q.name().to_owned())
@@ -207,15 +246,8 @@ impl State {
         let x = x.clamp(0.0, f64::from(width.saturating_sub(1)));
         let y = y.clamp(0.0, f64::from(height.saturating_sub(1)));
         self.airgui.input.pointer = (x, y);
-        if let Some((key, (last_x, last_y))) = self.airgui.input.drag {
-            let (dx, dy) = ((x - last_x) as i32, (y - last_y) as i32);
-            if dx != 0 || dy != 0 {
-                self.airgui.input.drag =
-                    Some((key, (last_x + f64::from(dx), last_y + f64::from(dy))));
-                let moved = self.airgui.shell.move_by(key, dx, dy);
-                tell_geometry(self, key, moved);
-                self.airgui.queue_redraw();
-            }
+        if let Some(grab) = self.airgui.input.grab {
+            self.follow_grab(grab, (x, y));
             return;
         }
         let focus = self.pointer_target_at(x, y);
@@ -232,11 +264,32 @@ impl State {
         pointer.frame(self);
     }
 
+    /// Moves or resizes the grabbed window by whole pixels as the pointer moves.
+    fn follow_grab(&mut self, grab: Grab, (x, y): (f64, f64)) {
+        let (last_x, last_y) = grab.last;
+        let (dx, dy) = ((x - last_x) as i32, (y - last_y) as i32);
+        if dx == 0 && dy == 0 {
+            return;
+        }
+        self.airgui.input.grab = Some(Grab {
+            last: (last_x + f64::from(dx), last_y + f64::from(dy)),
+            ..grab
+        });
+        let changed = match grab.resize {
+            Some(edges) => self.airgui.shell.resize_by(grab.key, edges, dx, dy),
+            None => self.airgui.shell.move_by(grab.key, dx, dy),
+        };
+        if let Some(content) = changed {
+            self.window_changed(grab.key, content);
+            self.airgui.queue_redraw();
+        }
+    }
+
     /// After windows moved under a still pointer, gives the pointer to whatever is under it now
     /// (CROSSING leave and enter), as moving the pointer there would.
     pub fn refresh_pointer_focus(&mut self) {
         if !std::mem::take(&mut self.airgui.input.layout_changed)
-            || self.airgui.input.drag.is_some()
+            || self.airgui.input.grab.is_some()
         {
             return;
         }
@@ -258,19 +311,29 @@ impl State {
     /// while dragging).
     pub fn refresh_pointer_shape(&mut self) {
         let (x, y) = self.airgui.input.pointer;
-        let shape = match self.airgui.shell.hit(x as i32, y as i32) {
-            _ if self.airgui.input.drag.is_some() => Pointer::Move,
-            Some((key, Hit::Content { .. })) => self
-                .airgui
-                .qubes
-                .get(key.qube)
-                .and_then(|qube| qube.windows.get(&key.window))
-                .map_or(Pointer::Arrow, |window| Pointer::for_shape(window.cursor)),
-            _ => Pointer::Arrow,
+        let airgui = &self.airgui;
+        let shape = match airgui.shell.hit(x as i32, y as i32) {
+            _ if airgui.input.grab.is_some() => {
+                let resize = airgui.input.grab.and_then(|grab| grab.resize);
+                PointerShape::Airgui(resize.map_or(Pointer::Move, edges_pointer))
+            }
+            Some((_, Hit::Border(edges))) => PointerShape::Airgui(edges_pointer(edges)),
+            Some((ShellKey::Qube(key), Hit::Content { .. })) => PointerShape::Airgui(
+                airgui
+                    .qubes
+                    .get(key.qube)
+                    .and_then(|qube| qube.windows.get(&key.window))
+                    .map_or(Pointer::Arrow, |window| Pointer::for_shape(window.cursor)),
+            ),
+            Some((ShellKey::Zone(id), Hit::Content { .. })) => match airgui.zones.get(id.0) {
+                Some(zone) if zone.status.is_connected() => PointerShape::Zone(zone.cursor.clone()),
+                _ => PointerShape::Airgui(Pointer::Arrow),
+            },
+            _ => PointerShape::Airgui(Pointer::Arrow),
         };
-        if self.airgui.input.shape != Some(shape) {
+        if self.airgui.input.shape.as_ref() != Some(&shape) {
+            crate::rdp::show_pointer(&self.airgui, &shape);
             self.airgui.input.shape = Some(shape);
-            crate::rdp::show_pointer(&self.airgui, shape);
         }
     }
 
@@ -281,34 +344,38 @@ impl State {
             return None;
         }
         let content = self.airgui.shell.window(key)?.content;
-        let window = self.airgui.qubes.get(key.qube)?.windows.get(&key.window)?;
         Some((
-            FocusTarget::Qube(window.target.clone()),
+            self.focus_target(key)?,
             (f64::from(content.x), f64::from(content.y)).into(),
         ))
     }
 
     /// A pointer button went down or up (`evdev` button code). Clicks focus and raise; the
-    /// title bar drags, the close button asks the agent to close.
+    /// title bar moves, the border resizes, the close button asks the agent to close.
     pub fn handle_pointer_button(&mut self, evdev: u32, pressed: bool) {
         let (x, y) = self.airgui.input.pointer;
         if pressed {
+            let grab = |key, resize| Grab {
+                key,
+                resize,
+                last: (x, y),
+            };
             match self.airgui.shell.hit(x as i32, y as i32) {
                 Some((key, Hit::Content { .. })) => self.focus_window(key),
                 Some((key, Hit::TitleBar)) => {
                     self.focus_window(key);
-                    if evdev == BTN_LEFT {
-                        self.airgui.input.drag = Some((key, (x, y)));
-                        self.refresh_pointer_shape();
-                    }
+                    self.start_grab(evdev, grab(key, None));
                 }
-                Some((key, Hit::CloseButton)) => {
+                Some((key, Hit::Border(edges))) => {
+                    self.focus_window(key);
+                    self.start_grab(evdev, grab(key, Some(edges)));
+                }
+                Some((ShellKey::Qube(key), Hit::CloseButton)) => {
                     self.send(key.qube, Some(key.window), &Message::Close);
                 }
-                Some((key, Hit::Border)) => self.focus_window(key),
-                None => {}
+                Some((ShellKey::Zone(_), Hit::CloseButton)) | None => {}
             }
-        } else if evdev == BTN_LEFT && self.airgui.input.drag.take().is_some() {
+        } else if evdev == BTN_LEFT && self.airgui.input.grab.take().is_some() {
             // The drag ends; the pointer is over whatever is there now.
             self.handle_pointer_motion(x, y);
         }
@@ -353,8 +420,15 @@ impl State {
         pointer.frame(self);
     }
 
+    fn start_grab(&mut self, evdev: u32, grab: Grab) {
+        if evdev == BTN_LEFT {
+            self.airgui.input.grab = Some(grab);
+            self.refresh_pointer_shape();
+        }
+    }
+
     /// The user clicked a window: it gets focus and comes to the top.
-    fn focus_window(&mut self, key: WindowKey) {
+    fn focus_window(&mut self, key: ShellKey) {
         self.airgui.shell.set_focus(Some(key));
         self.sync_keyboard_focus();
         self.airgui.queue_redraw();

@@ -32,13 +32,15 @@ pub fn shortcut_for(modifiers: &ModifiersState, syms: &[Keysym]) -> Option<Short
     }
 }
 
-/// The keyboard filter: intercepts shortcut presses, and the releases of the same keys.
+/// The keyboard filter: intercepts shortcut presses, and the releases of the same keys. With a
+/// zone focused (`in_zone`), the clipboard chords pass through to the zone.
 pub fn filter(
     swallowed: &mut HashSet<u32>,
     modifiers: &ModifiersState,
     key: &KeysymHandle<'_>,
     evdev: u32,
     pressed: bool,
+    in_zone: bool,
 ) -> FilterResult<Shortcut> {
     if !pressed {
         return if swallowed.remove(&evdev) {
@@ -48,6 +50,7 @@ pub fn filter(
         };
     }
     match shortcut_for(modifiers, &key.raw_syms()) {
+        Some(Shortcut::Copy | Shortcut::Paste) if in_zone => FilterResult::Forward,
         Some(shortcut) => {
             swallowed.insert(evdev);
             FilterResult::Intercept(shortcut)

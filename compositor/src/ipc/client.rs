@@ -34,6 +34,8 @@ enum MsgCommand {
     Frames,
     /// Show the RDP listener: address, TLS certificate fingerprint, connected client.
     Rdp,
+    /// List a master's zones: link state (and why a link fails), size, frame.
+    Zones,
     /// Write the composed output to a PNG file.
     Screenshot { file: PathBuf },
     /// Press and release a key or chord, such as Return or ctrl+shift+c (needs --test-input).
@@ -44,6 +46,8 @@ enum MsgCommand {
     PointerMove { x: f64, y: f64 },
     /// Click at a position; button 1 left (default), 2 middle, 3 right (needs --test-input).
     Click { x: f64, y: f64, button: Option<u32> },
+    /// Drag with the left button from one position to another (needs --test-input).
+    Drag { x1: f64, y1: f64, x2: f64, y2: f64 },
 }
 
 pub fn run(args: MsgArgs) -> anyhow::Result<()> {
@@ -57,6 +61,7 @@ pub fn run(args: MsgArgs) -> anyhow::Result<()> {
         MsgCommand::Clipboard => Request::Clipboard,
         MsgCommand::Frames => Request::Frames,
         MsgCommand::Rdp => Request::Rdp,
+        MsgCommand::Zones => Request::Zones,
         MsgCommand::Screenshot { file } => Request::Screenshot {
             path: std::path::absolute(&file)
                 .with_context(|| format!("bad path {}", file.display()))?,
@@ -65,6 +70,10 @@ pub fn run(args: MsgArgs) -> anyhow::Result<()> {
         MsgCommand::Type { text } => Request::Type { text },
         MsgCommand::PointerMove { x, y } => Request::PointerMove { x, y },
         MsgCommand::Click { x, y, button } => Request::Click { x, y, button },
+        MsgCommand::Drag { x1, y1, x2, y2 } => Request::Drag {
+            from: (x1, y1),
+            to: (x2, y2),
+        },
     };
     let reply = send(&socket, &request)?;
     println!("{}", serde_json::to_string_pretty(&reply)?);

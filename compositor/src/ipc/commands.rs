@@ -3,8 +3,12 @@
 use serde_json::{json, Value};
 
 use super::Request;
-use crate::input::BTN_LEFT;
+use crate::input::{PointerShape, BTN_LEFT};
+use crate::shell_key::ShellKey;
 use crate::state::State;
+use crate::zones::{ZoneId, ZoneStatus};
+
+use std::time::Instant;
 
 /// Answers one request line.
 pub fn handle_line(state: &mut State, line: &[u8]) -> Value {
@@ -33,6 +37,7 @@ fn execute(state: &mut State, request: Request) -> Result<Value, String> {
             | Request::Type { .. }
             | Request::PointerMove { .. }
             | Request::Click { .. }
+            | Request::Drag { .. }
     );
     if needs_test_input && !state.airgui.test_input {
         return Err("test input is off: start airgui with --test-input to inject input".into());
@@ -40,6 +45,7 @@ fn execute(state: &mut State, request: Request) -> Result<Value, String> {
     match request {
         Request::Qubes => Ok(json!({ "qubes": qubes(state) })),
         Request::Windows => Ok(json!({ "windows": windows(state) })),
+        Request::Zones => Ok(json!({ "zones": zones(state) })),
         Request::Clipboard => Ok(match state.airgui.clipboard.contents() {
             Some(contents) => json!({
                 "holds": true,
@@ -74,7 +80,10 @@ fn execute(state: &mut State, request: Request) -> Result<Value, String> {
                 "client": rdp.client().map(|peer| peer.to_string()),
                 "width": rdp.desktop_size().0,
                 "height": rdp.desktop_size().1,
-                "pointer": state.airgui.input.shape().map(|shape| format!("{shape:?}")),
+                "pointer": state.airgui.input.shape().map(|shape| match shape {
+                    PointerShape::Airgui(pointer) => format!("{pointer:?}"),
+                    PointerShape::Zone(_) => "zone".to_owned(),
+                }),
             }),
             None => json!({ "enabled": false }),
         }),
@@ -112,6 +121,13 @@ fn execute(state: &mut State, request: Request) -> Result<Value, String> {
             state.handle_pointer_button(evdev, false);
             Ok(json!({}))
         }
+        Request::Drag { from, to } => {
+            state.handle_pointer_motion(from.0, from.1);
+            state.handle_pointer_button(BTN_LEFT, true);
+            state.handle_pointer_motion(to.0, to.1);
+            state.handle_pointer_button(BTN_LEFT, false);
+            Ok(json!({}))
+        }
     }
 }
 
@@ -132,16 +148,58 @@ fn qubes(state: &State) -> Vec<Value> {
         .collect()
 }
 
+fn zones(state: &State) -> Vec<Value> {
+    let shell = &state.airgui.shell;
+    let now = Instant::now();
+    (state.airgui.zones.iter().enumerate())
+        .map(|(index, zone)| {
+            let key = ShellKey::Zone(ZoneId(index));
+            let content = shell.window(key).map(|w| w.content).unwrap_or_default();
+            let mut row = json!({
+                "name": zone.name(),
+                "label": zone.config.label,
+                "colour": zone.colour.to_string(),
+                "address": zone.config.address,
+                "state": zone.status.word(),
+                "size": zone.size.map(|(w, h)| [w, h]),
+                "frames": zone.frames,
+                "x": content.x, "y": content.y,
+                "width": content.width, "height": content.height,
+                "focused": shell.focus() == Some(key),
+                "stacking": shell.stacking_index(key),
+            });
+            let extra = match &zone.status {
+                ZoneStatus::Failing {
+                    reason,
+                    since,
+                    retry_in,
+                } => {
+                    let retry = retry_in.saturating_sub(now.duration_since(*since));
+                    json!({ "reason": reason, "retry_in_ms": retry.as_millis() as u64 })
+                }
+                ZoneStatus::Connected { since } => {
+                    json!({ "connected_ms": now.duration_since(*since).as_millis() as u64 })
+                }
+                ZoneStatus::Connecting => json!({}),
+            };
+            if let (Value::Object(row), Value::Object(extra)) = (&mut row, extra) {
+                row.extend(extra);
+            }
+            row
+        })
+        .collect()
+}
+
 /// Every window, topmost first.
 fn windows(state: &State) -> Vec<Value> {
     let shell = &state.airgui.shell;
     let mut rows: Vec<(usize, Value)> = Vec::new();
     for (index, qube) in state.airgui.qubes.iter().enumerate() {
         for (id, window) in &qube.windows {
-            let key = crate::qubes::WindowKey {
+            let key = ShellKey::Qube(crate::qubes::WindowKey {
                 qube: index,
                 window: *id,
-            };
+            });
             let Some(placed) = shell.window(key) else {
                 continue;
             };

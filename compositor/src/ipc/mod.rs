@@ -23,6 +23,8 @@ pub enum Request {
     Frames,
     /// The RDP listener: address, certificate fingerprint, connected client.
     Rdp,
+    /// A master's zones: name, label, link state (with why it fails), size, frame.
+    Zones,
     /// Writes the composed output to a PNG file.
     Screenshot { path: PathBuf },
     /// Presses and releases a key or chord (test input only).
@@ -33,4 +35,6 @@ pub enum Request {
     PointerMove { x: f64, y: f64 },
     /// Moves the pointer there and clicks a button, 1 left, 2 middle, 3 right (test input only).
     Click { x: f64, y: f64, button: Option<u32> },
+    /// Presses the left button at `from`, moves to `to` and releases it (test input only).
+    Drag { from: (f64, f64), to: (f64, f64) },
 }

@@ -6,6 +6,7 @@ use tracing::{debug, info};
 
 use super::{QubeWindow, WindowKey};
 use crate::shell::WindowKind;
+use crate::shell_key::ShellKey;
 use crate::state::State;
 
 pub fn apply(state: &mut State, index: usize, event: QubeEvent) {
@@ -35,14 +36,17 @@ pub fn apply(state: &mut State, index: usize, event: QubeEvent) {
                 qube.windows
                     .insert(window, QubeWindow::new(key(window), override_redirect));
             }
-            state.airgui.shell.add(key(window), geometry, kind);
+            state
+                .airgui
+                .shell
+                .add(ShellKey::Qube(key(window)), geometry, kind);
         }
         QubeEvent::WindowDestroyed { window } => {
             if let Some(qube) = state.airgui.qubes.get_mut(index) {
                 qube.windows.remove(&window);
             }
-            state.airgui.shell.remove(key(window));
-            state.backend.forget_window(key(window));
+            state.airgui.shell.remove(ShellKey::Qube(key(window)));
+            state.backend.forget_window(ShellKey::Qube(key(window)));
             state.sync_keyboard_focus();
         }
         QubeEvent::WindowMapped {
@@ -54,11 +58,11 @@ pub fn apply(state: &mut State, index: usize, event: QubeEvent) {
             let placed = state
                 .airgui
                 .shell
-                .map(key(window), kind_of(override_redirect));
+                .map(ShellKey::Qube(key(window)), kind_of(override_redirect));
             tell_geometry(state, key(window), placed);
         }
         QubeEvent::WindowUnmapped { window } => {
-            state.airgui.shell.unmap(key(window));
+            state.airgui.shell.unmap(ShellKey::Qube(key(window)));
             state.sync_keyboard_focus();
         }
         QubeEvent::WindowConfigured {
@@ -68,7 +72,8 @@ pub fn apply(state: &mut State, index: usize, event: QubeEvent) {
         } => {
             set_override_redirect(state, key(window), override_redirect);
             let kind = kind_of(override_redirect);
-            let adjusted = state.airgui.shell.configure(key(window), geometry, kind);
+            let adjusted =
+                (state.airgui.shell).configure(ShellKey::Qube(key(window)), geometry, kind);
             tell_geometry(state, key(window), adjusted);
             state.sync_keyboard_focus();
         }
@@ -140,17 +145,18 @@ fn window_flags(state: &mut State, key: WindowKey, change: guid_protocol::saniti
         .get(key.qube)
         .is_some_and(|q| q.config.allow_fullscreen);
     let mut resized = None;
+    let shell_key = ShellKey::Qube(key);
     for (bit, on) in [(change.set, true), (change.unset, false)] {
         let shell = &mut state.airgui.shell;
         if bit & flags::FULLSCREEN != 0 {
             resized = if allow_fullscreen {
-                shell.set_fullscreen(key, on)
+                shell.set_fullscreen(shell_key, on)
             } else {
-                shell.set_maximized(key, on)
+                shell.set_maximized(shell_key, on)
             };
         }
         if bit & flags::MINIMIZE != 0 {
-            shell.set_minimized(key, on);
+            shell.set_minimized(shell_key, on);
         }
         if bit & flags::DEMANDS_ATTENTION != 0 {
             with_window(state, key, |w| w.demands_attention = on);

@@ -14,6 +14,7 @@ use smithay::reexports::calloop::{Interest, Mode, PostAction, RegistrationToken}
 use tracing::{info, warn};
 
 use crate::config::QubeEndpoint;
+use crate::shell_key::ShellKey;
 use crate::state::State;
 
 /// Bytes read from one qube per turn of the event loop, so that a flooding qube cannot starve
@@ -310,8 +311,8 @@ pub fn disconnect(state: &mut State, index: usize, reason: &str) {
             qube: index,
             window: *id,
         };
-        airgui.shell.remove(key);
-        state.backend.forget_window(key);
+        airgui.shell.remove(ShellKey::Qube(key));
+        state.backend.forget_window(ShellKey::Qube(key));
     }
     drop(windows);
     state.airgui.input.layout_changed = true;

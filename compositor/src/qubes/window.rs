@@ -5,47 +5,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use guid_protocol::sanitize::{CursorShape, SizeHints, Title, WindowClass};
-use guid_protocol::{Rect, WindowId, WindowImage};
+use guid_protocol::{WindowId, WindowImage};
 
 use crate::render::decorations::Decorations;
+use crate::render::textures::PendingUpload;
 
 /// A window of a qube: which qube (its index in the configuration) and the agent's id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct WindowKey {
     pub qube: usize,
     pub window: WindowId,
-}
-
-/// Damage rectangles kept per window before they are merged into one: enough for a few moving
-/// things, bounded however much an agent sends between two frames.
-const MAX_DAMAGE_RECTS: usize = 16;
-
-/// Image work waiting for the next frame.
-#[derive(Debug, Default)]
-pub struct PendingUpload {
-    /// A new image arrived: upload all of it.
-    pub whole: bool,
-    /// Rectangles of the current image that changed.
-    pub damage: Vec<Rect>,
-}
-
-impl PendingUpload {
-    pub fn add_damage(&mut self, rect: Rect) {
-        if self.whole {
-            return;
-        }
-        if self.damage.len() >= MAX_DAMAGE_RECTS {
-            let merged = self.damage.iter().fold(rect, |all, r| all.union(r));
-            self.damage.clear();
-            self.damage.push(merged);
-        } else {
-            self.damage.push(rect);
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        !self.whole && self.damage.is_empty()
-    }
 }
 
 #[derive(Debug)]
@@ -123,20 +92,6 @@ impl PartialEq for QubeTarget {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn damage_is_merged_past_the_bound() {
-        let mut upload = PendingUpload::default();
-        for i in 0..40 {
-            upload.add_damage(Rect::new(i * 10, 0, 5, 5));
-        }
-        assert!(upload.damage.len() <= MAX_DAMAGE_RECTS);
-        let all = upload
-            .damage
-            .iter()
-            .fold(Rect::default(), |a, r| a.union(r));
-        assert_eq!(all, Rect::new(0, 0, 395, 5));
-    }
 
     #[test]
     fn a_dropped_window_is_no_longer_a_live_target() {

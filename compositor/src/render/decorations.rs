@@ -1,6 +1,8 @@
 //! Trust decorations, drawn by airgui in front of everything a qube draws: the title bar in the
 //! qube's label colour carrying `[qube] title` and a close button, and the border; or, for
-//! menus and fullscreen windows, a thin frame in the label colour over the content's edges.
+//! menus and fullscreen windows, a thin frame in the label colour over the content's edges. A
+//! zone frame on a master has a double border (two bands of the zone's colour with a dark line
+//! between) and no close button, so it cannot be taken for a qube window.
 
 use smithay::backend::allocator::Fourcc;
 use smithay::backend::renderer::element::memory::{
@@ -21,11 +23,23 @@ use crate::shell::Metrics;
 /// Width of the frame drawn over the edges of override-redirect and fullscreen windows.
 pub const MARKER_WIDTH: u32 = 2;
 
+/// Width of the dark line between the two bands of a zone frame's border.
+pub const ZONE_GAP: u32 = 2;
+
+/// The dark line of a zone frame.
+const ZONE_GAP_COLOUR: Rgb = Rgb {
+    r: 0x10,
+    g: 0x10,
+    b: 0x10,
+};
+
 /// How a window is decorated.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Style {
-    /// Title bar and border around the content.
+    /// Title bar with a close button, and border around the content.
     TitleBar { title: String, colour: Rgb },
+    /// A zone's frame: title bar without a close button, double border.
+    ZoneFrame { title: String, colour: Rgb },
     /// A thin frame over the content's edges.
     Marker { colour: Rgb },
 }
@@ -37,6 +51,7 @@ struct TitleKey {
     width: u32,
     height: u32,
     colour: Rgb,
+    close_button: bool,
 }
 
 /// A window's decoration buffers. They persist between frames so that the damage tracker
@@ -45,6 +60,8 @@ struct TitleKey {
 pub struct Decorations {
     title_bar: Option<(TitleKey, MemoryRenderBuffer)>,
     edges: [SolidColorBuffer; 4],
+    /// The dark line of a zone frame's double border.
+    gap: [SolidColorBuffer; 4],
 }
 
 impl Decorations {
@@ -62,11 +79,16 @@ impl Decorations {
         R: Renderer + ImportAll + ImportMem,
         R::TextureId: Clone + Send + 'static,
     {
-        let mut elements = Vec::with_capacity(5);
+        let mut elements = Vec::with_capacity(9);
         let (colour, edges) = match style {
-            Style::TitleBar { title, colour } => {
+            Style::TitleBar { title, colour } | Style::ZoneFrame { title, colour } => {
+                let zone = matches!(style, Style::ZoneFrame { .. });
+                if zone {
+                    let gap = zone_gap_lines(frame, metrics.border);
+                    push_solid(&mut elements, &mut self.gap, gap, ZONE_GAP_COLOUR);
+                }
                 let bar = Rect::new(frame.x, frame.y, frame.width, metrics.bar_height());
-                self.refresh_title_bar(title, bar, *colour);
+                self.refresh_title_bar(title, bar, *colour, !zone);
                 if let Some((_, buffer)) = &self.title_bar {
                     elements.push(OutputElement::Memory(
                         MemoryRenderBufferRenderElement::from_buffer(
@@ -87,27 +109,18 @@ impl Decorations {
                 (*colour, marker_edges(content))
             }
         };
-        let colour = colour_f32(colour);
-        for (buffer, edge) in self.edges.iter_mut().zip(edges) {
-            buffer.update((edge.width as i32, edge.height as i32), colour);
-            elements.push(OutputElement::Solid(SolidColorRenderElement::from_buffer(
-                buffer,
-                (edge.x, edge.y),
-                1.0,
-                1.0,
-                Kind::Unspecified,
-            )));
-        }
+        push_solid(&mut elements, &mut self.edges, edges, colour);
         Ok(elements)
     }
 
     /// Redraws the title bar's buffer when its text, size or colour changed.
-    fn refresh_title_bar(&mut self, title: &str, bar: Rect, colour: Rgb) {
+    fn refresh_title_bar(&mut self, title: &str, bar: Rect, colour: Rgb, close_button: bool) {
         let key = TitleKey {
             title: title.to_owned(),
             width: bar.width,
             height: bar.height,
             colour,
+            close_button,
         };
         if self
             .title_bar
@@ -117,7 +130,14 @@ impl Decorations {
             return;
         }
         let px = bar.height as f32 * 0.58;
-        let pixels = text::title_bar(bar.width, bar.height, colour.to_u32(), title, px);
+        let pixels = text::title_bar(
+            bar.width,
+            bar.height,
+            colour.to_u32(),
+            title,
+            px,
+            close_button,
+        );
         let size = (bar.width as i32, bar.height as i32);
         let buffer = MemoryRenderBuffer::from_slice(
             &pixels,
@@ -129,6 +149,46 @@ impl Decorations {
         );
         self.title_bar = Some((key, buffer));
     }
+}
+
+/// Solid rectangles of one colour, kept in `buffers` so unchanged ones are not redrawn.
+fn push_solid<R>(
+    elements: &mut Vec<OutputElement<R>>,
+    buffers: &mut [SolidColorBuffer; 4],
+    rects: [Rect; 4],
+    colour: Rgb,
+) where
+    R: Renderer + ImportAll + ImportMem,
+    R::TextureId: Clone + Send + 'static,
+{
+    let colour = colour_f32(colour);
+    for (buffer, rect) in buffers.iter_mut().zip(rects) {
+        buffer.update((rect.width as i32, rect.height as i32), colour);
+        elements.push(OutputElement::Solid(SolidColorRenderElement::from_buffer(
+            buffer,
+            (rect.x, rect.y),
+            1.0,
+            1.0,
+            Kind::Unspecified,
+        )));
+    }
+}
+
+/// The dark line of a zone frame's double border: a ring [`ZONE_GAP`] wide, in the middle of
+/// the `border`-wide band all around the frame (through the title bar's sides and top).
+fn zone_gap_lines(frame: Rect, border: u32) -> [Rect; 4] {
+    let inset = border.saturating_sub(ZONE_GAP) / 2;
+    let (x, y) = (frame.x + inset as i32, frame.y + inset as i32);
+    let width = frame.width.saturating_sub(2 * inset);
+    let height = frame.height.saturating_sub(2 * inset);
+    let far_x = x + width.saturating_sub(ZONE_GAP) as i32;
+    let far_y = y + height.saturating_sub(ZONE_GAP) as i32;
+    [
+        Rect::new(x, y, width, ZONE_GAP),
+        Rect::new(x, far_y, width, ZONE_GAP),
+        Rect::new(x, y, ZONE_GAP, height),
+        Rect::new(far_x, y, ZONE_GAP, height),
+    ]
 }
 
 /// Left, right and bottom borders beside and below the content.
@@ -190,6 +250,15 @@ mod tests {
         assert_eq!(left, Rect::new(97, 100, 3, 200));
         assert_eq!(right, Rect::new(400, 100, 3, 200));
         assert_eq!(bottom, Rect::new(97, 300, 306, 3));
+    }
+
+    #[test]
+    fn the_zone_gap_runs_in_the_middle_of_the_border() {
+        let [top, bottom, left, right] = zone_gap_lines(Rect::new(0, 0, 100, 80), 8);
+        assert_eq!(top, Rect::new(3, 3, 94, 2));
+        assert_eq!(bottom, Rect::new(3, 75, 94, 2));
+        assert_eq!(left, Rect::new(3, 3, 2, 74));
+        assert_eq!(right, Rect::new(95, 3, 2, 74));
     }
 
     #[test]

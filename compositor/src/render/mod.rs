@@ -1,10 +1,12 @@
 //! What the output shows, as Smithay render elements, generic over the renderer: every visible
-//! window from the top down, each with its trust decorations in front of its content.
+//! window (and, on a master, every zone frame) from the top down, each with its trust
+//! decorations in front of its content.
 
 pub mod cursor;
 pub mod decorations;
 pub mod text;
 pub mod textures;
+mod zone_frame;
 
 use smithay::backend::renderer::element::memory::MemoryRenderBufferRenderElement;
 use smithay::backend::renderer::element::render_elements;
@@ -14,7 +16,9 @@ use smithay::backend::renderer::{ImportAll, ImportMem, Renderer, RendererSuper};
 
 use crate::qubes::WindowKey;
 use crate::shell::{Sizing, WindowKind};
+use crate::shell_key::ShellKey;
 use crate::state::Airgui;
+use crate::zones::ZoneId;
 use decorations::Style;
 pub use textures::WindowTextures;
 
@@ -42,11 +46,13 @@ where
                 qube: qube_index,
                 window: *id,
             };
-            textures.upload(renderer, key, window)?;
+            textures.upload_window(renderer, key, window)?;
         }
     }
+    for (index, zone) in airgui.zones.iter_mut().enumerate() {
+        textures.upload_zone(renderer, ZoneId(index), zone)?;
+    }
 
-    let metrics = airgui.shell.metrics();
     let mut elements = Vec::new();
     let visible: Vec<_> = airgui
         .shell
@@ -54,30 +60,42 @@ where
         .map(|(key, shell_window)| (key, *shell_window))
         .collect();
     for (key, shell_window) in visible {
-        let Some(qube) = airgui.qubes.get_mut(key.qube) else {
-            continue;
-        };
-        let colour = qube.colour;
-        let name = qube.config.name.clone();
-        let Some(window) = qube.windows.get_mut(&key.window) else {
-            continue;
-        };
         let content = shell_window.content;
-        let style = match (shell_window.kind, shell_window.sizing) {
-            (WindowKind::OverrideRedirect, _) | (_, Sizing::Fullscreen { .. }) => {
-                Style::Marker { colour }
-            }
-            (WindowKind::Normal, _) => Style::TitleBar {
-                title: format!("[{name}] {}", window.title.as_str()),
-                colour,
-            },
-        };
         let frame = airgui.shell.frame(key).unwrap_or(content);
-        elements.extend(
-            window
-                .decorations
-                .elements(renderer, frame, content, &style, metrics)?,
-        );
+        let metrics = airgui.shell.metrics_of(shell_window.kind);
+        match key {
+            ShellKey::Qube(window_key) => {
+                let Some(qube) = airgui.qubes.get_mut(window_key.qube) else {
+                    continue;
+                };
+                let colour = qube.colour;
+                let Some(window) = qube.windows.get_mut(&window_key.window) else {
+                    continue;
+                };
+                let style = match (shell_window.kind, shell_window.sizing) {
+                    (WindowKind::OverrideRedirect, _) | (_, Sizing::Fullscreen { .. }) => {
+                        Style::Marker { colour }
+                    }
+                    _ => Style::TitleBar {
+                        title: format!("[{}] {}", qube.config.name, window.title.as_str()),
+                        colour,
+                    },
+                };
+                elements.extend(
+                    window
+                        .decorations
+                        .elements(renderer, frame, content, &style, metrics)?,
+                );
+            }
+            ShellKey::Zone(id) => {
+                let Some(zone) = airgui.zones.get_mut(id.0) else {
+                    continue;
+                };
+                elements.extend(zone_frame::elements(
+                    renderer, zone, frame, content, metrics,
+                )?);
+            }
+        }
         elements.extend(textures.element(key, content).map(OutputElement::Texture));
     }
     Ok(elements)

@@ -137,8 +137,16 @@ pub fn contrasting_text_colour(background: u32) -> u32 {
 /// Renders a `width` x `height` title bar (premultiplied ARGB8888, B, G, R, A bytes, stride
 /// `width * 4`): opaque `background`, the `title` at `px` left-aligned after a small inset and
 /// cut before the close button, and the close button's "×" at the right end, both in the
-/// contrasting colour. Returns the bytes (empty if the size cannot be addressed).
-pub fn title_bar(width: u32, height: u32, background: u32, title: &str, px: f32) -> Vec<u8> {
+/// contrasting colour (a bar without `close_button` has none and gives the title its room).
+/// Returns the bytes (empty if the size cannot be addressed).
+pub fn title_bar(
+    width: u32,
+    height: u32,
+    background: u32,
+    title: &str,
+    px: f32,
+    close_button: bool,
+) -> Vec<u8> {
     let stride = (width as usize).saturating_mul(4);
     let Some(len) = stride.checked_mul(height as usize) else {
         tracing::error!("title bar of {width}x{height} is too large to allocate");
@@ -148,8 +156,12 @@ pub fn title_bar(width: u32, height: u32, background: u32, title: &str, px: f32)
     let mut buffer = [b, g, r, 0xff].repeat(len / 4);
 
     let foreground = contrasting_text_colour(background);
-    let (close_x, ..) = close_button_rect(width, height);
-    let max_width = close_x.saturating_sub(2 * TITLE_INSET);
+    let title_end = if close_button {
+        close_button_rect(width, height).0
+    } else {
+        width
+    };
+    let max_width = title_end.saturating_sub(2 * TITLE_INSET);
     TitleFont::bundled().draw(
         &mut buffer,
         width,
@@ -161,7 +173,9 @@ pub fn title_bar(width: u32, height: u32, background: u32, title: &str, px: f32)
         foreground,
         max_width,
     );
-    draw_close_cross(&mut buffer, width, height, foreground);
+    if close_button {
+        draw_close_cross(&mut buffer, width, height, foreground);
+    }
     buffer
 }
 
@@ -384,8 +398,8 @@ mod tests {
     fn title_bar_corner_and_text() {
         let (width, bg) = (300, 0x3465a4);
         let text = opaque(contrasting_text_colour(bg));
-        let with_title = title_bar(width, HEIGHT, bg, "[work] Hello", px());
-        let empty = title_bar(width, HEIGHT, bg, "", px());
+        let with_title = title_bar(width, HEIGHT, bg, "[work] Hello", px(), true);
+        let empty = title_bar(width, HEIGHT, bg, "", px(), true);
         for bar in [&with_title, &empty] {
             assert_eq!(bar.len(), (width * HEIGHT * 4) as usize);
             for (x, y) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
@@ -406,7 +420,7 @@ mod tests {
     #[test]
     fn close_button_centre_is_text_colour() {
         for (width, bg) in [(300, 0x3465a4), (200, 0xedd400), (HEIGHT - 5, 0xcc0000)] {
-            let bar = title_bar(width, HEIGHT, bg, "title", px());
+            let bar = title_bar(width, HEIGHT, bg, "title", px(), true);
             let (x, y, w, h) = close_button_rect(width, HEIGHT);
             let centre = pixel(&bar, width, x + w / 2, y + h / 2);
             assert_eq!(centre, opaque(contrasting_text_colour(bg)), "width {width}");
@@ -425,9 +439,9 @@ mod tests {
     fn long_title_stays_out_of_close_button() {
         let (width, bg) = (200, 0x73d216);
         let long = "[work] ".to_owned() + &"Wide MMMM WWWW title ".repeat(50);
-        let bar = title_bar(width, HEIGHT, bg, &long, px());
+        let bar = title_bar(width, HEIGHT, bg, &long, px(), true);
         // Only the cross may differ from the background there, exactly as with no title.
-        let cross_only = title_bar(width, HEIGHT, bg, "", px());
+        let cross_only = title_bar(width, HEIGHT, bg, "", px(), true);
         let (x0, y0, w, h) = close_button_rect(width, HEIGHT);
         for y in y0..y0 + h {
             for x in x0..x0 + w {
@@ -438,10 +452,10 @@ mod tests {
 
     #[test]
     fn title_bar_degenerate_sizes() {
-        assert!(title_bar(0, 0, 0, "x", 10.0).is_empty());
-        assert!(title_bar(100, 0, 0, "x", 10.0).is_empty());
-        assert_eq!(title_bar(1, 1, 0xffffff, "x", 10.0).len(), 4);
-        assert_eq!(title_bar(3, 2, 0, "x", f32::INFINITY).len(), 24);
+        assert!(title_bar(0, 0, 0, "x", 10.0, true).is_empty());
+        assert!(title_bar(100, 0, 0, "x", 10.0, true).is_empty());
+        assert_eq!(title_bar(1, 1, 0xffffff, "x", 10.0, true).len(), 4);
+        assert_eq!(title_bar(3, 2, 0, "x", f32::INFINITY, true).len(), 24);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Window images as textures of the renderer in use: a new image is imported whole, damage is
-//! copied rectangle by rectangle, straight from the read-only grant-pool mapping.
+//! copied rectangle by rectangle, straight from where the pixels are (a qube's read-only
+//! grant-pool mapping, a zone link's framebuffer).
 
 use std::collections::HashMap;
 
@@ -12,10 +13,44 @@ use smithay::utils::{Buffer, Logical, Physical, Point, Rectangle, Size, Transfor
 use guid_protocol::Rect;
 
 use crate::qubes::{QubeWindow, WindowKey};
+use crate::shell_key::ShellKey;
+use crate::zones::{Zone, ZoneId};
+
+/// Damage rectangles kept per window (or zone) before they are merged into one: enough for a few moving
+/// things, bounded however much an agent sends between two frames.
+const MAX_DAMAGE_RECTS: usize = 16;
+
+/// Image work waiting for the next frame.
+#[derive(Debug, Default)]
+pub struct PendingUpload {
+    /// A new image arrived: upload all of it.
+    pub whole: bool,
+    /// Rectangles of the current image that changed.
+    pub damage: Vec<Rect>,
+}
+
+impl PendingUpload {
+    pub fn add_damage(&mut self, rect: Rect) {
+        if self.whole {
+            return;
+        }
+        if self.damage.len() >= MAX_DAMAGE_RECTS {
+            let merged = self.damage.iter().fold(rect, |all, r| all.union(r));
+            self.damage.clear();
+            self.damage.push(merged);
+        } else {
+            self.damage.push(rect);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        !self.whole && self.damage.is_empty()
+    }
+}
 
 #[derive(Debug)]
 pub struct WindowTextures<R: Renderer> {
-    buffers: HashMap<WindowKey, WindowTexture<R::TextureId>>,
+    buffers: HashMap<ShellKey, WindowTexture<R::TextureId>>,
 }
 
 /// A window's texture and the size of the image in it.
@@ -38,8 +73,8 @@ where
     R: Renderer + ImportMem,
     R::TextureId: Clone + Send + 'static,
 {
-    /// Brings the window's texture up to date with its image.
-    pub fn upload(
+    /// Brings a qube window's texture up to date with its image.
+    pub fn upload_window(
         &mut self,
         renderer: &mut R,
         key: WindowKey,
@@ -51,45 +86,83 @@ where
         if window.upload.is_empty() {
             return Ok(());
         }
-        let (width, height) = (image.width as i32, image.height as i32);
-        let len = image.stride() * image.height as usize;
         let upload = std::mem::take(&mut window.upload);
+        let size = (image.width, image.height);
+        let len = image.stride() * image.height as usize;
         image.view.with_bytes(|bytes| {
             let pixels = bytes.get(..len).unwrap_or(bytes);
-            match self.buffers.get_mut(&key) {
-                Some(WindowTexture { buffer, .. }) if !upload.whole => {
-                    for rect in &upload.damage {
-                        buffer.update_from_memory(renderer, pixels, buffer_rect(rect), None)?;
-                    }
-                    Ok(())
-                }
-                _ => {
-                    // Qube pixels are B, G, R, X: opaque whatever the X byte says.
-                    let opaque = Some(vec![Rectangle::from_size((width, height).into())]);
-                    let buffer = TextureRenderBuffer::from_memory(
-                        renderer,
-                        pixels,
-                        Fourcc::Xrgb8888,
-                        (width, height),
-                        false,
-                        1,
-                        Transform::Normal,
-                        opaque,
-                    )?;
-                    let image_size = (image.width, image.height);
-                    self.buffers
-                        .insert(key, WindowTexture { buffer, image_size });
-                    Ok(())
-                }
-            }
+            self.upload(renderer, ShellKey::Qube(key), pixels, size, &upload)
         })
+    }
+
+    /// Brings a zone's texture up to date with the frame its link sent, then lets the frame go
+    /// (so the link can send the next).
+    pub fn upload_zone(
+        &mut self,
+        renderer: &mut R,
+        id: ZoneId,
+        zone: &mut Zone,
+    ) -> Result<(), R::Error> {
+        let Some(frame) = zone.frame.take() else {
+            return Ok(());
+        };
+        let upload = std::mem::take(&mut zone.upload);
+        // `None`: the framebuffer was replaced since; the link sends it again.
+        let Some(fb) = frame.lock() else {
+            return Ok(());
+        };
+        let size = (u32::from(fb.width()), u32::from(fb.height()));
+        self.upload(renderer, ShellKey::Zone(id), fb.pixels(), size, &upload)
+    }
+
+    /// Copies the damaged rectangles of `pixels` (B, G, R, X rows of `size.0 * 4` bytes) into
+    /// the texture, or imports all of it when the image is new or changed size.
+    fn upload(
+        &mut self,
+        renderer: &mut R,
+        key: ShellKey,
+        pixels: &[u8],
+        size: (u32, u32),
+        upload: &PendingUpload,
+    ) -> Result<(), R::Error> {
+        match self.buffers.get_mut(&key) {
+            Some(WindowTexture { buffer, image_size }) if !upload.whole && *image_size == size => {
+                for rect in &upload.damage {
+                    buffer.update_from_memory(renderer, pixels, buffer_rect(rect), None)?;
+                }
+                Ok(())
+            }
+            _ => {
+                let (width, height) = (size.0 as i32, size.1 as i32);
+                // B, G, R, X: opaque whatever the X byte says.
+                let opaque = Some(vec![Rectangle::from_size((width, height).into())]);
+                let buffer = TextureRenderBuffer::from_memory(
+                    renderer,
+                    pixels,
+                    Fourcc::Xrgb8888,
+                    (width, height),
+                    false,
+                    1,
+                    Transform::Normal,
+                    opaque,
+                )?;
+                self.buffers.insert(
+                    key,
+                    WindowTexture {
+                        buffer,
+                        image_size: size,
+                    },
+                );
+                Ok(())
+            }
+        }
     }
 
     /// The window's content at `content` (output coordinates), clipped to it: while a resized
     /// window waits for its new image, the old one shows, cut to the window.
     pub fn element(
         &self,
-        key: WindowKey,
+        key: ShellKey,
         content: Rect,
     ) -> Option<TextureRenderElement<R::TextureId>> {
         let WindowTexture {
@@ -110,7 +183,7 @@ where
         ))
     }
 
-    pub fn forget(&mut self, key: WindowKey) {
+    pub fn forget(&mut self, key: ShellKey) {
         self.buffers.remove(&key);
     }
 }
@@ -120,4 +193,23 @@ fn buffer_rect(rect: &Rect) -> Rectangle<i32, Buffer> {
         (rect.x, rect.y).into(),
         (rect.width as i32, rect.height as i32).into(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn damage_is_merged_past_the_bound() {
+        let mut upload = PendingUpload::default();
+        for i in 0..40 {
+            upload.add_damage(Rect::new(i * 10, 0, 5, 5));
+        }
+        assert!(upload.damage.len() <= MAX_DAMAGE_RECTS);
+        let all = upload
+            .damage
+            .iter()
+            .fold(Rect::default(), |a, r| a.union(r));
+        assert_eq!(all, Rect::new(0, 0, 395, 5));
+    }
 }

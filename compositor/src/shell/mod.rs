@@ -8,6 +8,7 @@ mod tests;
 use std::collections::HashMap;
 use std::hash::Hash;
 
+use guid_protocol::msg::{MAX_WINDOW_HEIGHT, MAX_WINDOW_WIDTH};
 use guid_protocol::Rect;
 
 /// Sizes of the decorations around a normal window.
@@ -55,6 +56,16 @@ pub enum WindowKind {
     Normal,
     /// A menu or tooltip: a thin frame over its edges, kept inside the output, never focused.
     OverrideRedirect,
+    /// A whole zone shown in a master's desktop: like a normal window, with the zone frame's
+    /// thicker metrics.
+    Zone,
+}
+
+impl WindowKind {
+    /// Whether the window has a title bar and borders, and can hold focus.
+    pub fn is_framed(self) -> bool {
+        matches!(self, WindowKind::Normal | WindowKind::Zone)
+    }
 }
 
 /// How a window is sized beyond what its agent asked.
@@ -69,6 +80,15 @@ pub enum Sizing {
     Fullscreen {
         restore: Rect,
     },
+}
+
+/// Which borders a resize drag moves.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Edges {
+    pub left: bool,
+    pub right: bool,
+    pub top: bool,
+    pub bottom: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,12 +117,19 @@ pub enum Hit {
     },
     TitleBar,
     CloseButton,
-    Border,
+    /// The border, where dragging resizes these edges.
+    Border(Edges),
 }
+
+/// Distance from a corner within which a border drag resizes both edges at the corner.
+const CORNER: i32 = 24;
+/// The smallest content a resize drag leaves.
+pub const MIN_CONTENT: (u32, u32) = (64, 32);
 
 #[derive(Debug)]
 pub struct Shell<K> {
     metrics: Metrics,
+    zone_metrics: Metrics,
     output: (u32, u32),
     windows: HashMap<K, ShellWindow>,
     /// Bottom to top.
@@ -112,9 +139,11 @@ pub struct Shell<K> {
 }
 
 impl<K: Copy + Eq + Hash> Shell<K> {
-    pub fn new(output: (u32, u32), metrics: Metrics) -> Self {
+    /// A shell decorating windows with `metrics` and zone frames with `zone_metrics`.
+    pub fn new(output: (u32, u32), metrics: Metrics, zone_metrics: Metrics) -> Self {
         Shell {
             metrics,
+            zone_metrics,
             output,
             windows: HashMap::new(),
             stack: Vec::new(),
@@ -123,8 +152,12 @@ impl<K: Copy + Eq + Hash> Shell<K> {
         }
     }
 
-    pub fn metrics(&self) -> Metrics {
-        self.metrics
+    /// The decoration sizes of a kind of window (override-redirect ones have none).
+    pub fn metrics_of(&self, kind: WindowKind) -> Metrics {
+        match kind {
+            WindowKind::Zone => self.zone_metrics,
+            WindowKind::Normal | WindowKind::OverrideRedirect => self.metrics,
+        }
     }
 
     pub fn output(&self) -> (u32, u32) {
@@ -135,9 +168,12 @@ impl<K: Copy + Eq + Hash> Shell<K> {
     /// back inside as far as needed. Returns the windows that moved, with their new content.
     pub fn set_output_size(&mut self, output: (u32, u32)) -> Vec<(K, Rect)> {
         self.output = output;
-        let metrics = self.metrics;
         let mut moved = Vec::new();
         for (key, window) in &mut self.windows {
+            let metrics = match window.kind {
+                WindowKind::Zone => self.zone_metrics,
+                _ => self.metrics,
+            };
             let content = match (window.kind, window.sizing) {
                 (_, Sizing::Maximized { .. }) => {
                     metrics.content(Rect::new(0, 0, output.0, output.1))
@@ -146,7 +182,7 @@ impl<K: Copy + Eq + Hash> Shell<K> {
                 (WindowKind::OverrideRedirect, Sizing::Normal) => {
                     placement::inside(window.content, output)
                 }
-                (WindowKind::Normal, Sizing::Normal) => {
+                (WindowKind::Normal | WindowKind::Zone, Sizing::Normal) => {
                     let frame =
                         placement::keep_grabbable(metrics.frame(window.content), metrics, output);
                     metrics.content(frame)
@@ -187,10 +223,11 @@ impl<K: Copy + Eq + Hash> Shell<K> {
     }
 
     /// Shows a window on top, placed: where its agent asked when its frame fits on the output,
-    /// else cascaded; an override-redirect window is kept inside the output. Focus is not given.
-    /// Returns the content rectangle if placement moved it (the agent must be told).
+    /// else cascaded; an override-redirect window is kept inside the output, a zone frame's title
+    /// bar on it. Focus is not given. Returns the content rectangle if placement moved it (the
+    /// agent must be told).
     pub fn map(&mut self, key: K, kind: WindowKind) -> Option<Rect> {
-        let (metrics, output) = (self.metrics, self.output);
+        let (metrics, output) = (self.metrics_of(kind), self.output);
         let window = self.windows.get_mut(&key)?;
         window.kind = kind;
         window.mapped = true;
@@ -198,6 +235,11 @@ impl<K: Copy + Eq + Hash> Shell<K> {
         let placed = match kind {
             WindowKind::Normal => self.cascade.place(window.content, metrics, output),
             WindowKind::OverrideRedirect => placement::inside(window.content, output),
+            WindowKind::Zone => metrics.content(placement::keep_grabbable(
+                metrics.frame(window.content),
+                metrics,
+                output,
+            )),
         };
         let moved = (placed != window.content).then_some(placed);
         window.content = placed;
@@ -216,7 +258,7 @@ impl<K: Copy + Eq + Hash> Shell<K> {
     /// an override-redirect one stays inside the output; returns the content rectangle if that
     /// moved it.
     pub fn configure(&mut self, key: K, content: Rect, kind: WindowKind) -> Option<Rect> {
-        let (metrics, output) = (self.metrics, self.output);
+        let (metrics, output) = (self.metrics_of(kind), self.output);
         let window = self.windows.get_mut(&key)?;
         window.kind = kind;
         let placed = match kind {
@@ -224,7 +266,7 @@ impl<K: Copy + Eq + Hash> Shell<K> {
             // A maximized or fullscreen window keeps the daemon's geometry.
             _ if window.sizing != Sizing::Normal => window.content,
             WindowKind::OverrideRedirect => placement::inside(content, output),
-            WindowKind::Normal => {
+            WindowKind::Normal | WindowKind::Zone => {
                 let frame = placement::keep_grabbable(metrics.frame(content), metrics, output);
                 metrics.content(frame)
             }
@@ -244,10 +286,8 @@ impl<K: Copy + Eq + Hash> Shell<K> {
 
     fn frame_of(&self, window: &ShellWindow) -> Rect {
         match (window.kind, window.sizing) {
-            (WindowKind::Normal, Sizing::Fullscreen { .. }) | (WindowKind::OverrideRedirect, _) => {
-                window.content
-            }
-            (WindowKind::Normal, _) => self.metrics.frame(window.content),
+            (_, Sizing::Fullscreen { .. }) | (WindowKind::OverrideRedirect, _) => window.content,
+            (kind, _) => self.metrics_of(kind).frame(window.content),
         }
     }
 
@@ -281,16 +321,28 @@ impl<K: Copy + Eq + Hash> Shell<K> {
                 y: y - content.y,
             };
         }
-        let bar = self.metrics.bar_height() as i32;
-        if window.kind == WindowKind::Normal && y < frame.y + bar {
+        let metrics = self.metrics_of(window.kind);
+        let bar = metrics.bar_height() as i32;
+        let (on_left, on_right) = (x < content.x, x >= right(&content));
+        let on_top = y < frame.y + metrics.border as i32;
+        let on_bottom = y >= bottom(&content);
+        let (beside, across) = (on_left || on_right, on_top || on_bottom);
+        if window.kind.is_framed() && y < frame.y + bar && !on_top {
             let close_from = frame.x + frame.width as i32 - bar;
-            return if x >= close_from {
+            // A zone cannot be closed from the master: its whole bar moves it.
+            return if x >= close_from && window.kind == WindowKind::Normal {
                 Hit::CloseButton
             } else {
                 Hit::TitleBar
             };
         }
-        Hit::Border
+        // Near a corner, a border drag moves both edges that meet there.
+        Hit::Border(Edges {
+            left: on_left || (across && x < frame.x.saturating_add(CORNER)),
+            right: on_right || (across && x >= right(frame).saturating_sub(CORNER)),
+            top: on_top || (beside && y < frame.y.saturating_add(CORNER)),
+            bottom: on_bottom || (beside && y >= bottom(frame).saturating_sub(CORNER)),
+        })
     }
 
     pub fn raise(&mut self, key: K) {
@@ -325,7 +377,7 @@ impl<K: Copy + Eq + Hash> Shell<K> {
     fn focusable(&self, key: K) -> bool {
         self.windows
             .get(&key)
-            .is_some_and(|w| w.mapped && w.kind == WindowKind::Normal)
+            .is_some_and(|w| w.mapped && w.kind.is_framed())
     }
 
     /// Alt+Tab: focuses the lowest focusable window, so that repeated presses visit them all.
@@ -345,7 +397,8 @@ impl<K: Copy + Eq + Hash> Shell<K> {
     /// Moves a window's frame by (dx, dy), keeping part of its title bar on the output so the
     /// user can always grab it again. Returns the new content rectangle.
     pub fn move_by(&mut self, key: K, dx: i32, dy: i32) -> Option<Rect> {
-        let (metrics, output) = (self.metrics, self.output);
+        let output = self.output;
+        let metrics = self.metrics_of(self.windows.get(&key)?.kind);
         let window = self.windows.get_mut(&key)?;
         if window.sizing != Sizing::Normal {
             return None;
@@ -358,6 +411,35 @@ impl<K: Copy + Eq + Hash> Shell<K> {
         );
         window.content = metrics.content(moved);
         Some(window.content)
+    }
+
+    /// Moves the given edges of a window's frame by (dx, dy), leaving at least
+    /// [`MIN_CONTENT`] and the title bar reachable. Returns the new content rectangle if it
+    /// changed.
+    pub fn resize_by(&mut self, key: K, edges: Edges, dx: i32, dy: i32) -> Option<Rect> {
+        let output = self.output;
+        let metrics = self.metrics_of(self.windows.get(&key)?.kind);
+        let window = self.windows.get_mut(&key)?;
+        if window.sizing != Sizing::Normal || !window.kind.is_framed() {
+            return None;
+        }
+        let old = window.content;
+        let (x, width) = resize_span(
+            (old.x, old.width),
+            dx,
+            (edges.left, edges.right),
+            (MIN_CONTENT.0, MAX_WINDOW_WIDTH),
+        );
+        let (y, height) = resize_span(
+            (old.y, old.height),
+            dy,
+            (edges.top, edges.bottom),
+            (MIN_CONTENT.1, MAX_WINDOW_HEIGHT),
+        );
+        let frame = metrics.frame(Rect::new(x, y, width, height));
+        let resized = metrics.content(placement::keep_grabbable(frame, metrics, output));
+        window.content = resized;
+        (resized != old).then_some(resized)
     }
 
     pub fn set_minimized(&mut self, key: K, minimized: bool) {
@@ -408,6 +490,34 @@ impl<K: Copy + Eq + Hash> Shell<K> {
         window.content = content;
         changed.then_some(content)
     }
+}
+
+/// One axis of a resize: moving the start edge (left or top) keeps the end in place.
+fn resize_span(
+    (pos, len): (i32, u32),
+    delta: i32,
+    (start, end): (bool, bool),
+    (min, max): (u32, u32),
+) -> (i32, u32) {
+    let (pos, len) = (i64::from(pos), i64::from(len));
+    let clamp = |len: i64| len.clamp(i64::from(min), i64::from(max));
+    let (new_pos, new_len) = if start {
+        let new_len = clamp(len - i64::from(delta));
+        (pos + len - new_len, new_len)
+    } else if end {
+        (pos, clamp(len + i64::from(delta)))
+    } else {
+        (pos, len)
+    };
+    (new_pos as i32, new_len as u32)
+}
+
+fn right(rect: &Rect) -> i32 {
+    rect.x.saturating_add(rect.width as i32)
+}
+
+fn bottom(rect: &Rect) -> i32 {
+    rect.y.saturating_add(rect.height as i32)
 }
 
 fn contains(rect: &Rect, x: i32, y: i32) -> bool {

@@ -6,8 +6,13 @@ const METRICS: Metrics = Metrics {
 };
 const OUTPUT: (u32, u32) = (1920, 1080);
 
+const ZONE_METRICS: Metrics = Metrics {
+    border: 8,
+    title: 24,
+};
+
 fn shell() -> Shell<u32> {
-    Shell::new(OUTPUT, METRICS)
+    Shell::new(OUTPUT, METRICS, ZONE_METRICS)
 }
 
 fn shown(shell: &mut Shell<u32>, key: u32, content: Rect) -> Option<Rect> {
@@ -138,8 +143,34 @@ fn hits_tell_content_title_close_button_and_border() {
     );
     assert_eq!(shell.hit(150, 80), Some((1, Hit::TitleBar)));
     assert_eq!(shell.hit(400, 80), Some((1, Hit::CloseButton)));
-    assert_eq!(shell.hit(98, 150), Some((1, Hit::Border)));
-    assert_eq!(shell.hit(98, 301), Some((1, Hit::Border)));
+    let edges = |left, right, top, bottom| {
+        Some((
+            1,
+            Hit::Border(Edges {
+                left,
+                right,
+                top,
+                bottom,
+            }),
+        ))
+    };
+    assert_eq!(shell.hit(98, 150), edges(true, false, false, false));
+    assert_eq!(shell.hit(150, 301), edges(false, false, false, true));
+    assert_eq!(
+        shell.hit(98, 301),
+        edges(true, false, false, true),
+        "corner"
+    );
+    assert_eq!(
+        shell.hit(401, 290),
+        edges(false, true, false, true),
+        "near a corner"
+    );
+    assert_eq!(
+        shell.hit(200, 74),
+        edges(false, false, true, false),
+        "above the title"
+    );
     assert_eq!(shell.hit(403, 150), None, "outside the frame");
     assert_eq!(shell.hit(150, 72), None, "above the frame");
     shown(&mut shell, 2, Rect::new(200, 150, 300, 200));
@@ -233,4 +264,73 @@ fn a_maximized_window_keeps_the_daemons_geometry() {
         Some(max)
     );
     assert_eq!(shell.frame(1), Some(Rect::new(0, 0, 1920, 1080)));
+}
+
+#[test]
+fn border_drags_resize_within_bounds() {
+    let mut shell = shell();
+    shown(&mut shell, 1, Rect::new(100, 100, 300, 200));
+    let bottom_right = Edges {
+        right: true,
+        bottom: true,
+        ..Edges::default()
+    };
+    assert_eq!(
+        shell.resize_by(1, bottom_right, 50, 20),
+        Some(Rect::new(100, 100, 350, 220))
+    );
+    let top_left = Edges {
+        left: true,
+        top: true,
+        ..Edges::default()
+    };
+    assert_eq!(
+        shell.resize_by(1, top_left, 10, 10),
+        Some(Rect::new(110, 110, 340, 210)),
+        "the opposite corner stays"
+    );
+    let shrunk = shell.resize_by(1, bottom_right, -1000, -1000).unwrap();
+    assert_eq!((shrunk.width, shrunk.height), MIN_CONTENT);
+    assert_eq!(shell.resize_by(1, Edges::default(), 5, 5), None);
+    let pulled_up = shell.resize_by(1, top_left, 0, -500).unwrap();
+    assert_eq!(
+        METRICS.frame(pulled_up).y,
+        0,
+        "the title bar stays on the output"
+    );
+}
+
+#[test]
+fn zone_frames_have_their_own_metrics_and_take_focus() {
+    let mut shell = shell();
+    shell.add(7, Rect::new(8, 32, 640, 480), WindowKind::Zone);
+    assert_eq!(shell.map(7, WindowKind::Zone), None);
+    assert_eq!(
+        shell.frame(7),
+        Some(ZONE_METRICS.frame(Rect::new(8, 32, 640, 480)))
+    );
+    assert_eq!(shell.frame(7).map(|f| (f.x, f.y)), Some((0, 0)));
+    assert_eq!(
+        shell
+            .hit(3, 200)
+            .map(|(_, hit)| matches!(hit, Hit::Border(_))),
+        Some(true)
+    );
+    assert_eq!(shell.hit(100, 20), Some((7, Hit::TitleBar)));
+    assert!(shell.set_focus(Some(7)));
+    let moved = shell.resize_by(
+        7,
+        Edges {
+            right: true,
+            ..Edges::default()
+        },
+        -40,
+        0,
+    );
+    assert_eq!(moved, Some(Rect::new(8, 32, 600, 480)));
+    // A zone frame is never cascaded: it stays where it is, pulled back if off the output.
+    shell.add(8, Rect::new(-900, 500, 640, 480), WindowKind::Zone);
+    let placed = shell.map(8, WindowKind::Zone).unwrap();
+    assert_eq!(placed.y, 500);
+    assert!(ZONE_METRICS.frame(placed).x + ZONE_METRICS.frame(placed).width as i32 >= 64);
 }

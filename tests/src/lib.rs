@@ -130,6 +130,17 @@ pub struct Setup {
     qubes: Vec<QubeEntry>,
     toml: String,
     rdp: Option<RdpEntry>,
+    zone_links: Vec<ZoneLinkEntry>,
+}
+
+/// A `[[zone_link]]` table to write, see [`Setup::zone_link`].
+#[derive(Clone, Debug)]
+struct ZoneLinkEntry {
+    name: String,
+    label: String,
+    address: String,
+    fingerprint: String,
+    password: String,
 }
 
 /// The `[rdp]` table to write, see [`Setup::rdp`].
@@ -157,6 +168,7 @@ impl Default for Setup {
             qubes: Vec::new(),
             toml: String::new(),
             rdp: None,
+            zone_links: Vec::new(),
         }
     }
 }
@@ -225,6 +237,36 @@ impl Setup {
         self
     }
 
+    /// Makes this airgui a master linked to `slave` (an airgui serving RDP) as zone `name`,
+    /// with the slave's certificate fingerprint and this password for its RDP user.
+    pub fn zone_link(self, name: &str, label: &str, slave: &Airgui, password: &str) -> Self {
+        let fingerprint = slave.rdp()["fingerprint"]
+            .as_str()
+            .expect("the slave's fingerprint")
+            .to_owned();
+        self.zone_link_to(name, label, &slave.rdp_address(), &fingerprint, password)
+    }
+
+    /// [`Setup::zone_link`] with every detail given: the address, the pinned fingerprint and the
+    /// password, right or wrong.
+    pub fn zone_link_to(
+        mut self,
+        name: &str,
+        label: &str,
+        address: &str,
+        fingerprint: &str,
+        password: &str,
+    ) -> Self {
+        self.zone_links.push(ZoneLinkEntry {
+            name: name.into(),
+            label: label.into(),
+            address: address.into(),
+            fingerprint: fingerprint.into(),
+            password: password.into(),
+        });
+        self
+    }
+
     /// Starts airgui and waits until its IPC socket answers.
     pub fn start(self) -> Airgui {
         let dir = tempfile::Builder::new()
@@ -232,22 +274,20 @@ impl Setup {
             .tempdir()
             .expect("a temporary directory");
         let ipc = dir.path().join("airgui.ipc");
+        let role = if self.zone_links.is_empty() {
+            ""
+        } else {
+            "[zone]\nrole = \"master\"\n\n"
+        };
         let mut config = format!(
-            "[output]\nwidth = {}\nheight = {}\n\n[ipc]\nsocket = \"{}\"\n\n{}\n",
+            "{role}[output]\nwidth = {}\nheight = {}\n\n[ipc]\nsocket = \"{}\"\n\n{}\n",
             self.width,
             self.height,
             ipc.display(),
             self.toml
         );
         if let Some(rdp) = &self.rdp {
-            let password_file = dir.path().join("rdp.pass");
-            std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(&password_file)
-                .and_then(|mut file| writeln!(file, "{}", rdp.password))
-                .expect("write the RDP password file");
+            let password_file = write_password(dir.path(), "rdp", &rdp.password);
             config.push_str(&format!(
                 "[rdp]\nlisten = \"127.0.0.1:0\"\nuser = \"{}\"\npassword_file = \"{}\"\n\
                  cert = \"{}\"\nkey = \"{}\"\n{}\n\n",
@@ -269,19 +309,22 @@ impl Setup {
                 socket.display()
             ));
         }
+        for link in &self.zone_links {
+            let password_file = write_password(dir.path(), &link.name, &link.password);
+            config.push_str(&format!(
+                "[[zone_link]]\nname = \"{}\"\nlabel = \"{}\"\naddress = \"{}\"\n\
+                 user = \"{ZONE_USER}\"\npassword_file = \"{}\"\nfingerprint = \"{}\"\n\n",
+                link.name,
+                link.label,
+                link.address,
+                password_file.display(),
+                link.fingerprint,
+            ));
+        }
         let config_path = dir.path().join("airgui.toml");
         std::fs::write(&config_path, &config).expect("write the configuration");
         let log = dir.path().join("airgui.log");
-        let child = Command::new(built_binary("airgui"))
-            .arg("--config")
-            .arg(&config_path)
-            .arg("--test-input")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(File::create(dir.path().join("airgui.out")).expect("stdout file"))
-            .stderr(File::create(&log).expect("log file"))
-            .spawn()
-            .expect("start airgui");
+        let child = spawn_airgui(dir.path(), &log);
         let airgui = Airgui {
             dir: Some(dir),
             child: RefCell::new(child),
@@ -295,14 +338,44 @@ impl Setup {
                 .map(|q| q.name.clone())
                 .collect(),
         };
-        wait_for("airgui's IPC socket to answer", || {
-            airgui.assert_alive();
-            airgui
-                .try_msg(&json!({"command": "qubes"}))
-                .map_err(|error| error.to_string())
-        });
+        airgui.wait_answering();
         airgui
     }
+}
+
+/// The RDP user of every slave that a [`Setup::zone_link`] links to.
+pub const ZONE_USER: &str = "master";
+
+/// Writes `<dir>/<stem>.pass`, mode 0600, holding `password`.
+fn write_password(dir: &Path, stem: &str, password: &str) -> PathBuf {
+    let path = dir.join(format!("{stem}.pass"));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .and_then(|mut file| writeln!(file, "{password}"))
+        .expect("write a password file");
+    path
+}
+
+/// Starts `airgui --test-input` with `<dir>/airgui.toml`, its stderr appended to `log`.
+fn spawn_airgui(dir: &Path, log: &Path) -> Child {
+    let log = File::options()
+        .create(true)
+        .append(true)
+        .open(log)
+        .expect("log file");
+    Command::new(built_binary("airgui"))
+        .arg("--config")
+        .arg(dir.join("airgui.toml"))
+        .arg("--test-input")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(File::create(dir.join("airgui.out")).expect("stdout file"))
+        .stderr(log)
+        .spawn()
+        .expect("start airgui")
 }
 
 /// A running airgui, killed on drop. When a test fails, its log is printed (and its directory
@@ -358,6 +431,69 @@ impl Airgui {
     /// airgui's log (its stderr) so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn wait_answering(&self) {
+        wait_for("airgui's IPC socket to answer", || {
+            self.assert_alive();
+            self.try_msg(&json!({"command": "qubes"}))
+                .map_err(|error| error.to_string())
+        });
+    }
+
+    /// Kills airgui (SIGKILL) as a crash would, keeping its directory for [`Airgui::restart`].
+    pub fn kill(&self) {
+        let mut child = self.child.borrow_mut();
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
+    /// Starts airgui again after [`Airgui::kill`], with the same configuration, certificate
+    /// and RDP address (`rdp_address`, as it was before).
+    pub fn restart(&self, rdp_address: &str) {
+        let config = self.dir().join("airgui.toml");
+        let text = std::fs::read_to_string(&config).expect("the configuration");
+        let text = text.replace(
+            "listen = \"127.0.0.1:0\"",
+            &format!("listen = \"{rdp_address}\""),
+        );
+        std::fs::write(&config, text).expect("rewrite the configuration");
+        *self.child.borrow_mut() = spawn_airgui(self.dir(), &self.log);
+        self.wait_answering();
+    }
+
+    /// A master's zones as `zones` lists them: name, label, state (`connecting`, `connected`,
+    /// `failing` with a `reason`), size, frames, the frame's content rectangle, focused.
+    pub fn zones(&self) -> Vec<Value> {
+        let reply = self.msg(json!({"command": "zones"}));
+        reply["zones"].as_array().expect("a zones array").clone()
+    }
+
+    /// A zone as [`Airgui::zones`] lists it.
+    pub fn zone(&self, name: &str) -> Value {
+        let zones = self.zones();
+        zones
+            .iter()
+            .find(|z| z["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no zone {name} in {zones:?}"))
+    }
+
+    /// Waits until a zone's link is in `state`; returns the zone.
+    pub fn wait_zone_state(&self, name: &str, state: &str, timeout: Duration) -> Value {
+        wait_until(&format!("zone {name} to be {state}"), timeout, || {
+            let zone = self.zone(name);
+            if zone["state"] == state {
+                Ok(zone)
+            } else {
+                Err(zone)
+            }
+        })
+    }
+
+    /// Drags with the left button from one output position to another.
+    pub fn drag(&self, from: (f64, f64), to: (f64, f64)) {
+        self.msg(json!({"command": "drag", "from": [from.0, from.1], "to": [to.0, to.1]}));
     }
 
     /// Panics if airgui has exited.

@@ -31,6 +31,7 @@ mod framebuffer;
 mod input;
 mod link;
 mod pinning;
+mod read_budget;
 mod session;
 
 use std::collections::HashMap;

@@ -31,9 +31,10 @@ const PRESS: u64 = 2;
 fn slave(qubes: &[(&str, &str)]) -> Airgui {
     qubes
         .iter()
-        .fold(Setup::new().rdp(ZONE_USER, PASSWORD), |setup, (name, label)| {
-            setup.qube(name, label)
-        })
+        .fold(
+            Setup::new().rdp(ZONE_USER, PASSWORD),
+            |setup, (name, label)| setup.qube(name, label),
+        )
         .start()
 }
 
@@ -51,16 +52,19 @@ fn master(links: &[(&str, &str, &Airgui)]) -> Airgui {
 /// Waits until a zone is connected and its slave took the size of its frame; returns the frame's
 /// content rectangle (the slave's desktop, in master coordinates).
 fn wait_linked(master: &Airgui, zone: &str) -> Rect {
-    wait_for(&format!("zone {zone} to be linked at its frame's size"), || {
-        let z = master.zone(zone);
-        let content = zone_content(&z);
-        let sized = z["size"] == serde_json::json!([content.width, content.height]);
-        if z["state"] == "connected" && sized {
-            Ok(content)
-        } else {
-            Err(z)
-        }
-    })
+    wait_for(
+        &format!("zone {zone} to be linked at its frame's size"),
+        || {
+            let z = master.zone(zone);
+            let content = zone_content(&z);
+            let sized = z["size"] == serde_json::json!([content.width, content.height]);
+            if z["state"] == "connected" && sized {
+                Ok(content)
+            } else {
+                Err(z)
+            }
+        },
+    )
 }
 
 fn zone_content(zone: &Value) -> Rect {
@@ -85,7 +89,12 @@ fn window_frame(window: &Window) -> Rect {
 }
 
 fn shifted(rect: Rect, origin: Rect) -> Rect {
-    Rect::new(rect.x + origin.x, rect.y + origin.y, rect.width, rect.height)
+    Rect::new(
+        rect.x + origin.x,
+        rect.y + origin.y,
+        rect.width,
+        rect.height,
+    )
 }
 
 /// Whether the master shows `window` of the slave (decorations and content) exactly as the
@@ -117,7 +126,10 @@ fn shown_as_in_slave(
 
 /// The pixels of a zone frame's border bands and dark line, at mid-height of its left side.
 fn frame_bands(image: &Image, content: Rect) -> [[u8; 3]; 3] {
-    let (left, y) = (content.x - ZONE_BORDER, content.y + content.height as i32 / 2);
+    let (left, y) = (
+        content.x - ZONE_BORDER,
+        content.y + content.height as i32 / 2,
+    );
     [
         image.pixel(left, y),
         image.pixel(left + BORDER, y),
@@ -246,7 +258,10 @@ fn typing_in_freerdp_reaches_the_focused_zone_only() {
         .map(|(_, code)| code)
         .collect();
     assert_eq!(
-        presses.iter().filter(|c| **c == KEY_A || **c == KEY_B).count(),
+        presses
+            .iter()
+            .filter(|c| **c == KEY_A || **c == KEY_B)
+            .count(),
         2,
         "one press each: {presses:?}"
     );

@@ -28,6 +28,7 @@ use tokio_rustls::client::TlsStream;
 use tracing::{debug, info};
 
 use super::ainput::AInputClient;
+use super::read_budget::{ReadBudget, LOGIN_READ_BUDGET};
 use super::{pinning, LinkError, ZoneLinkConfig};
 
 /// How long a TCP connection may take to be accepted.
@@ -40,7 +41,7 @@ pub const LOGIN_TIMEOUT: Duration = Duration::from_secs(45);
 const CLIENT_NAME: &str = "airgui-master";
 
 /// The zone's stream after the connection sequence.
-pub(crate) type ZoneStream = TlsStream<TcpStream>;
+pub(crate) type ZoneStream = TlsStream<ReadBudget<TcpStream>>;
 
 /// A logged-in connection, ready for the active session.
 pub(crate) struct Connected {
@@ -192,7 +193,7 @@ async fn handshake(
     let mut connector = ClientConnector::new(connector_config(config, desktop_size), local)
         .with_static_channel(drdynvc);
 
-    let mut framed = TokioFramed::new(tcp);
+    let mut framed = TokioFramed::new(ReadBudget::new(tcp, LOGIN_READ_BUDGET));
     let should_upgrade = ironrdp_tokio::connect_begin(&mut framed, &mut connector)
         .await
         .map_err(|e| negotiation_error(address, &e))?;
@@ -230,6 +231,7 @@ async fn handshake(
             describe(&e)
         ),
     })?;
+    framed.get_inner_mut().0.get_mut().0.lift();
     Ok((framed, result))
 }
 

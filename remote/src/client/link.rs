@@ -8,6 +8,7 @@
 //! zones go on.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, Mutex};
 use tokio::task::JoinHandle;
@@ -19,6 +20,9 @@ use super::framebuffer::ZoneShared;
 use super::session::{self, SessionEnd};
 use super::{LinkError, ZoneEvent, ZoneLinkConfig};
 use crate::frame::InputEvent;
+
+/// How long a session must have run for its end to restart the backoff from its first delay.
+const HEALTHY_SESSION: Duration = super::backoff::MAX_RETRY;
 
 /// What a link task owns.
 pub(crate) struct Link {
@@ -39,8 +43,8 @@ pub(crate) async fn run(link: Link) {
 enum Attempt {
     /// The zone was removed.
     Stopped,
-    /// Logged in, then the session ended.
-    SessionEnded(LinkError),
+    /// Logged in, then the session ended after `lasted`.
+    SessionEnded { reason: LinkError, lasted: Duration },
     /// Did not get as far as a session.
     Failed(LinkError),
 }
@@ -84,9 +88,13 @@ async fn run_inner(link: Link) {
                 info!("zone link stopped");
                 return;
             }
-            Ok(Attempt::SessionEnded(reason)) => {
-                backoff.reset();
-                last_reason.clear();
+            Ok(Attempt::SessionEnded { reason, lasted }) => {
+                // Only a session that worked for a while earns a quick retry: a slave that
+                // logs in and then misbehaves at once is retried ever more slowly.
+                if lasted >= HEALTHY_SESSION {
+                    backoff.reset();
+                    last_reason.clear();
+                }
                 reason
             }
             Ok(Attempt::Failed(reason)) => reason,
@@ -130,10 +138,14 @@ async fn attempt(
         Err(reason) => return Attempt::Failed(reason),
     };
     let mut commands = commands.lock().await;
+    let started = Instant::now();
     let end = session::run(connected, &shared, &mut commands).await;
     shared.set_connected(false);
     match end {
         SessionEnd::Stopped => Attempt::Stopped,
-        SessionEnd::Failed(reason) => Attempt::SessionEnded(reason),
+        SessionEnd::Failed(reason) => Attempt::SessionEnded {
+            reason,
+            lasted: started.elapsed(),
+        },
     }
 }

@@ -15,6 +15,8 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, OtherError, SignatureScheme};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
+
+use super::read_budget::ReadBudget;
 use x509_cert::der::Decode as _;
 
 use super::LinkError;
@@ -140,12 +142,12 @@ impl ServerCertVerifier for PinnedVerifier {
 /// Runs the TLS handshake over `tcp` and returns the stream and the server certificate's
 /// SubjectPublicKey, which CredSSP binds the NLA exchange to.
 pub(crate) async fn upgrade(
-    tcp: TcpStream,
+    tcp: ReadBudget<TcpStream>,
     zone: &str,
     host: &str,
     address: &str,
     fingerprint: &str,
-) -> Result<(TlsStream<TcpStream>, Vec<u8>), LinkError> {
+) -> Result<(TlsStream<ReadBudget<TcpStream>>, Vec<u8>), LinkError> {
     let tls_error = |reason: String| LinkError::Tls {
         address: address.to_owned(),
         reason,

@@ -371,6 +371,15 @@ fn an_animated_window_in_a_slave_keeps_updating_in_the_master() {
             Err(seen.len())
         }
     });
+    // Only the animated window's part of the zone is redrawn in the master.
+    let frames = desk.frames();
+    let latest = &frames.recent[frames.recent.len().saturating_sub(10)..];
+    let outside: Vec<_> = latest
+        .iter()
+        .flat_map(|(_, damage)| damage)
+        .filter(|rect| !rect_within(rect, &window))
+        .collect();
+    assert!(outside.is_empty(), "damage outside {window:?}: {outside:?}");
 }
 
 #[test]

@@ -2,16 +2,7 @@
 //! refused with an error; it never panics.
 #![no_main]
 
-use airgui::config::Config;
-use libfuzzer_sys::fuzz_target;
+#[path = "../bodies/config.rs"]
+mod body;
 
-fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
-    if let Ok(config) = Config::from_overlay(Some(text)) {
-        // What loads must name real labels and keep its sizes in range.
-        for qube in &config.qubes {
-            assert!(config.label_colour(&qube.label).is_some());
-        }
-        assert!(config.output.width >= 1 && config.output.height >= 1);
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| body::run(data));

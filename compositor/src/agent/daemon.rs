@@ -189,47 +189,63 @@ fn readable(agent: &mut Agent) {
     }
 }
 
-/// Writes what the socket takes; watches for writability while something is left.
+/// Writes what the socket takes; watches for writability while something is left. Once
+/// everything is out, what waited for the daemon to catch up goes: damage merged while it was
+/// not reading, and frame callbacks.
 pub fn flush(agent: &mut Agent) {
     if agent.link.closed.is_some() || agent.link.write.is_some() {
         return;
     }
-    let link = &mut agent.link;
-    match link.stream.flush(link.connection.outgoing()) {
-        Ok(true) => {}
-        Ok(false) => {
-            // A second descriptor, so that epoll watches writes apart from reads.
-            let fd = match link.stream.as_fd().try_clone_to_owned() {
-                Ok(fd) => fd,
-                Err(error) => return close(agent, format!("cannot watch writes: {error}")),
-            };
-            let source = Generic::new(fd, Interest::WRITE, Mode::Level);
-            match agent
-                .handle
-                .insert_source(source, |_, _, agent| Ok(writable(agent)))
-            {
-                Ok(token) => agent.link.write = Some(token),
-                Err(error) => close(agent, format!("cannot watch writes: {error}")),
-            }
-        }
-        Err(error) => close(agent, format!("writing to the GUI qube failed: {error}")),
+    if !agent.link.congested() {
+        super::windows::send_deferred_damage(agent);
+    }
+    match write_out(agent) {
+        Some(true) => super::frames::daemon_caught_up(agent),
+        Some(false) => watch_writes(agent),
+        None => {}
     }
 }
 
-/// The socket drained: write more; once everything is out, release what waited for it.
-fn writable(agent: &mut Agent) -> PostAction {
+/// Writes what the socket takes: `Some(true)` once everything is out, `None` if the
+/// connection failed.
+fn write_out(agent: &mut Agent) -> Option<bool> {
     let link = &mut agent.link;
     match link.stream.flush(link.connection.outgoing()) {
-        Ok(true) => {
-            link.write = None;
-            super::windows::send_deferred_damage(agent);
-            super::frames::daemon_caught_up(agent);
+        Ok(done) => Some(done),
+        Err(error) => {
+            close(agent, format!("writing to the GUI qube failed: {error}"));
+            None
+        }
+    }
+}
+
+/// Watches a second descriptor of the socket for writability, apart from reads.
+fn watch_writes(agent: &mut Agent) {
+    let fd = match agent.link.stream.as_fd().try_clone_to_owned() {
+        Ok(fd) => fd,
+        Err(error) => return close(agent, format!("cannot watch writes: {error}")),
+    };
+    let source = Generic::new(fd, Interest::WRITE, Mode::Level);
+    match agent
+        .handle
+        .insert_source(source, |_, _, agent| Ok(writable(agent)))
+    {
+        Ok(token) => agent.link.write = Some(token),
+        Err(error) => close(agent, format!("cannot watch writes: {error}")),
+    }
+}
+
+/// The socket takes bytes again: write on; once all is out, stop watching.
+fn writable(agent: &mut Agent) -> PostAction {
+    match write_out(agent) {
+        Some(false) => PostAction::Continue,
+        Some(true) => {
+            agent.link.write = None;
+            flush(agent);
             PostAction::Remove
         }
-        Ok(false) => PostAction::Continue,
-        Err(error) => {
+        None => {
             agent.link.write = None;
-            close(agent, format!("writing to the GUI qube failed: {error}"));
             PostAction::Remove
         }
     }

@@ -186,10 +186,11 @@ pub fn run(args: AgentArgs) -> anyhow::Result<()> {
 impl Agent {
     /// After each turn of the loop: what the clients and the daemon are owed goes out.
     fn after_dispatch(&mut self) {
+        // The daemon first: catching up with it may fire frame callbacks for the clients.
+        daemon::flush(self);
         if let Err(error) = self.display.flush_clients() {
             tracing::warn!(%error, "flushing the Wayland clients failed");
         }
-        daemon::flush(self);
     }
 }
 

@@ -70,7 +70,46 @@ fn weston_simple_shm_appears_decorated_with_its_title_and_keeps_updating() {
             &before,
         );
     }
+    // weston-simple-shm damages all but a 20-pixel margin of each frame; only that reaches the
+    // screen (the agent copies and reports the surface's damage, not the whole window).
+    let c = window.content;
+    let inner = Rect::new(c.x + 20, c.y + 20, c.width - 40, c.height - 40);
+    wait_for("frames redrawing exactly the client's damage", || {
+        let frames = airgui.frames();
+        match frames.recent.last() {
+            Some((_, damage)) if damage == &[inner] => Ok(()),
+            _ => Err(frames),
+        }
+    });
     app.assert_running();
+}
+
+#[test]
+fn a_client_that_resizes_its_window_gets_a_new_image_of_the_new_size() {
+    let airgui = Setup::new().output(1000, 700).qube("work", "gray").start();
+    let agent = airgui.qube_agent("work");
+    let _resizor = agent.app("weston-resizor", &[]);
+    let before = wait_window_where(&airgui, "work", "weston-resizor's window", |w| {
+        w.title == "Wayland Resizor"
+    });
+    airgui.click(before.centre());
+    airgui.wait_focus("work");
+    // weston-resizor grows by 200 pixels with each Right key.
+    airgui.key("Right");
+    let after = wait_window_where(&airgui, "work", "the window to grow", |w| {
+        w.title == "Wayland Resizor" && w.content.width > before.content.width
+    });
+    assert_eq!(after.content.height, before.content.height);
+    // The new columns show the client's pixels (its frame), not the desktop behind.
+    let c = after.content;
+    let right = Rect::new(c.x + c.width as i32 - 10, c.y, 10, c.height.min(60));
+    wait_for("the new image to cover the grown window", || {
+        let shot = airgui.screenshot();
+        match shot.count(right, BACKGROUND) {
+            0 => Ok(()),
+            n => Err(n),
+        }
+    });
 }
 
 /// foot running `sh -c 'cat > FILE'`: what is typed echoes on its screen and lands in FILE.

@@ -1,7 +1,7 @@
 //! What the daemon sends, played back to the qube's clients: keys and pointer events through the
 //! seat, focus as keyboard enter and leave, CLOSE and CONFIGURE through the shell.
 
-use guid_protocol::msg::{kind, Configure, Message};
+use guid_protocol::msg::{kind, Configure, Message, KEYMAP_LEN};
 use smithay::backend::input::{Axis, AxisSource, ButtonState, KeyState};
 use smithay::desktop::utils::under_from_surface_tree;
 use smithay::desktop::WindowSurfaceType;
@@ -75,8 +75,8 @@ pub fn handle_message(agent: &mut Agent, window: u32, message: Message) {
         Message::WindowDumpAck => windows::dump_acknowledged(agent, window),
         Message::ClipboardReq => super::clipboard::requested(agent, window),
         Message::ClipboardData(data) => super::clipboard::received(agent, data),
-        // KEYMAP_NOTIFY: the keys held come as their own presses; DESTROY is the daemon's
-        // acknowledgement of ours.
+        Message::KeymapNotify(held) => release_keys_not_held(agent, &held),
+        // DESTROY is the daemon's acknowledgement of ours.
         _ => {}
     }
 }
@@ -143,6 +143,31 @@ fn key_input(agent: &mut Agent, keycode: u32, state: KeyState) {
         time,
         |_, _, _| FilterResult::Forward,
     );
+}
+
+/// Before focus or the pointer comes back, the daemon says which keys are held (KEYMAP_NOTIFY).
+/// A key released while another window had focus (the Alt of Alt+Tab) never reached us:
+/// release it now, or the qube's keyboard would go on thinking it is held.
+fn release_keys_not_held(agent: &mut Agent, held: &[u8; KEYMAP_LEN]) {
+    let Some(keyboard) = agent.seat.get_keyboard() else {
+        return;
+    };
+    let stale: Vec<Keycode> = keyboard
+        .pressed_keys()
+        .into_iter()
+        .filter(|code| !is_held(held, code.raw()))
+        .collect();
+    for code in stale {
+        key_input(agent, code.raw(), KeyState::Released);
+    }
+}
+
+/// Whether X keycode `code` is set in a KEYMAP_NOTIFY bitmap.
+fn is_held(bitmap: &[u8; KEYMAP_LEN], code: u32) -> bool {
+    let code = code as usize;
+    bitmap
+        .get(code / 8)
+        .is_some_and(|byte| byte & (1 << (code % 8)) != 0)
 }
 
 /// The pointer is at (x, y) of a window's content: the surface of its tree under that point
@@ -249,5 +274,22 @@ fn pointer_button(agent: &mut Agent, button: u32, pressed: bool) {
 fn dismiss_popups_outside(agent: &mut Agent, clicked: u32) {
     for popup in agent.windows.grabbing_popups_outside(clicked) {
         popup.send_popup_done();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_keymap_bitmap_is_read_one_bit_per_x_keycode() {
+        let mut bitmap = [0u8; KEYMAP_LEN];
+        // X keycode 64 (Alt_L, evdev 56) and 255, the last one.
+        bitmap[8] = 1;
+        bitmap[31] = 0x80;
+        assert!(is_held(&bitmap, 64));
+        assert!(is_held(&bitmap, 255));
+        assert!(!is_held(&bitmap, 65));
+        assert!(!is_held(&bitmap, 256), "beyond the bitmap nothing is held");
     }
 }

@@ -4,7 +4,7 @@
 use smithay::delegate_xdg_shell;
 use smithay::reexports::wayland_server::protocol::wl_seat::WlSeat;
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
-use smithay::utils::Serial;
+use smithay::utils::{Logical, Rectangle, Serial};
 use smithay::wayland::shell::xdg::{
     PopupSurface, PositionerState, ToplevelSurface, XdgShellHandler, XdgShellState,
 };
@@ -27,7 +27,8 @@ impl XdgShellHandler for Agent {
     }
 
     fn new_popup(&mut self, surface: PopupSurface, positioner: PositionerState) {
-        surface.with_pending_state(|state| state.geometry = positioner.get_geometry());
+        let geometry = self.popup_geometry(&surface, &positioner);
+        surface.with_pending_state(|state| state.geometry = geometry);
     }
 
     fn grab(&mut self, surface: PopupSurface, _seat: WlSeat, _serial: Serial) {
@@ -42,7 +43,8 @@ impl XdgShellHandler for Agent {
         positioner: PositionerState,
         token: u32,
     ) {
-        surface.with_pending_state(|state| state.geometry = positioner.get_geometry());
+        let geometry = self.popup_geometry(&surface, &positioner);
+        surface.with_pending_state(|state| state.geometry = geometry);
         surface.send_repositioned(token);
         if let Err(error) = surface.send_configure() {
             tracing::debug!(%error, "cannot configure a repositioned popup");
@@ -76,6 +78,34 @@ impl XdgShellHandler for Agent {
 }
 
 impl Agent {
+    /// Where a popup goes relative to its parent: where it asks, moved or flipped as its
+    /// positioner allows to stay on the output (the daemon would otherwise push it inside
+    /// without the client knowing).
+    fn popup_geometry(
+        &self,
+        popup: &PopupSurface,
+        positioner: &PositionerState,
+    ) -> Rectangle<i32, Logical> {
+        let parent = popup
+            .get_parent_surface()
+            .and_then(|parent| self.windows.by_surface(&parent))
+            .and_then(|id| self.windows.get(id));
+        match parent {
+            Some(parent) => {
+                let output = Rectangle::new(
+                    (-parent.geometry.x, -parent.geometry.y).into(),
+                    (
+                        i32::try_from(self.link.xconf.width).unwrap_or(i32::MAX),
+                        i32::try_from(self.link.xconf.height).unwrap_or(i32::MAX),
+                    )
+                        .into(),
+                );
+                positioner.get_unconstrained_geometry(output)
+            }
+            None => positioner.get_geometry(),
+        }
+    }
+
     /// The root surface of the toplevel a popup (or a popup of a popup) belongs to.
     fn toplevel_of(&self, popup: &PopupSurface) -> Option<WlSurface> {
         let mut parent = popup.get_parent_surface()?;

@@ -61,6 +61,8 @@ pub struct DaemonLink {
     pub pool: PoolAllocator,
     pub version: Version,
     pub xconf: XConf,
+    /// Reused for every read.
+    read_buffer: Vec<u8>,
     /// The source watching for writability while bytes wait.
     write: Option<RegistrationToken>,
     /// Why the connection ended, once it has.
@@ -110,6 +112,7 @@ impl DaemonLink {
                     pool,
                     version,
                     xconf,
+                    read_buffer: vec![0; READ_CHUNK],
                     write: None,
                     closed: None,
                 });
@@ -160,8 +163,14 @@ pub fn watch(agent: &mut Agent) -> anyhow::Result<()> {
 
 /// Reads what the daemon sent and acts on each message.
 fn readable(agent: &mut Agent) {
-    let mut buffer = vec![0u8; READ_CHUNK];
-    let received = match agent.link.stream.recv(&mut buffer) {
+    let mut buffer = std::mem::take(&mut agent.link.read_buffer);
+    buffer.resize(READ_CHUNK, 0);
+    receive(agent, &mut buffer);
+    agent.link.read_buffer = buffer;
+}
+
+fn receive(agent: &mut Agent, buffer: &mut [u8]) {
+    let received = match agent.link.stream.recv(buffer) {
         Ok(received) if received.len == 0 => {
             return close(agent, "the GUI qube closed the connection".into())
         }

@@ -32,6 +32,8 @@ pub struct PointerState {
 /// One message from the daemon.
 pub fn handle_message(agent: &mut Agent, window: u32, message: Message) {
     match message {
+        // Keys for a window that is gone (the daemon sent them before our DESTROY) go nowhere.
+        Message::Keypress(_) if agent.windows.get(window).is_none() => {}
         Message::Keypress(key) => {
             focus_keyboard(agent, window);
             let state = if key.kind == kind::KEY_PRESS {

@@ -7,6 +7,7 @@ use std::sync::Mutex;
 
 use guid_protocol::msg::{
     hints, Configure, Create, Map, Message, ShmImage, WindowHints, WmClass, WmName,
+    MAX_WINDOW_HEIGHT, MAX_WINDOW_WIDTH,
 };
 use guid_protocol::{Rect, WindowPages};
 use smithay::backend::renderer::utils::{CommitCounter, RendererSurfaceStateUserData};
@@ -230,8 +231,17 @@ fn role_of(agent: &Agent, root: &WlSurface) -> Option<Role> {
     })
 }
 
-/// The window geometry in root-surface coordinates: the xdg geometry, else the root's size.
+/// The window geometry in root-surface coordinates: the xdg geometry, else the root's size;
+/// cut to the largest window the daemon takes (a larger WINDOW_DUMP would cost the connection).
 fn window_geometry(root: &WlSurface) -> Option<(Point<i32, Logical>, Size<i32, Logical>)> {
+    let (origin, size) = client_window_geometry(root)?;
+    let max_w = i32::try_from(MAX_WINDOW_WIDTH).unwrap_or(i32::MAX);
+    let max_h = i32::try_from(MAX_WINDOW_HEIGHT).unwrap_or(i32::MAX);
+    Some((origin, Size::from((size.w.min(max_w), size.h.min(max_h)))))
+}
+
+/// The window geometry as the client gives it.
+fn client_window_geometry(root: &WlSurface) -> Option<(Point<i32, Logical>, Size<i32, Logical>)> {
     let (geometry, size) = compositor::with_states(root, |states| {
         let geometry = states
             .cached_state

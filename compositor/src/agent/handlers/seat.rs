@@ -28,7 +28,12 @@ impl SeatHandler for Agent {
     }
 
     fn cursor_image(&mut self, _seat: &Seat<Agent>, image: CursorImageStatus) {
-        let Some(window) = self.input.window else {
+        // Only a window the daemon still has: naming any other breaks the protocol.
+        let Some(window) = self
+            .input
+            .window
+            .filter(|id| self.windows.get(*id).is_some())
+        else {
             return;
         };
         let cursor = match image {

@@ -2,6 +2,7 @@
 //! them with trust decorations, routes input only to the focused window and mediates the
 //! clipboard.
 
+pub mod agent;
 mod backend;
 mod clipboard;
 pub mod config;
@@ -39,6 +40,9 @@ struct Cli {
 enum Command {
     /// Talk to a running airgui over its IPC socket.
     Msg(ipc::client::MsgArgs),
+    /// Run inside a qube: a Wayland compositor for the qube's applications that shows their
+    /// windows in the GUI qube.
+    Agent(agent::AgentArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -72,6 +76,7 @@ pub fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Msg(args)) => ipc::client::run(args),
+        Some(Command::Agent(args)) => agent::run(args),
         None => run(cli.run),
     }
 }

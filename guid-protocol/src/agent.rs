@@ -80,6 +80,11 @@ impl AgentConnection {
         &mut self.outgoing
     }
 
+    /// Bytes queued and not yet written.
+    pub fn queued(&self) -> usize {
+        self.outgoing.len()
+    }
+
     /// Queues a message for the daemon.
     pub fn send(&mut self, window: u32, message: &Message) -> Result<(), AgentError> {
         let msg_type = message.msg_type();

@@ -24,5 +24,5 @@ pub use daemon::{DaemonConfig, DaemonConnection, SendError};
 pub use error::ProtocolError;
 pub use event::QubeEvent;
 pub use msg::{Message, MsgType, Version, XConf};
-pub use pool::{GrantPool, PoolAllocator, PoolError, WindowImage};
+pub use pool::{GrantPool, PoolAllocator, PoolError, WindowImage, WindowPages};
 pub use types::{Rect, WindowId};

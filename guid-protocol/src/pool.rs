@@ -3,7 +3,7 @@
 //! The daemon side ([`GrantPool`]) maps the pages a dump names, read-only, into one contiguous
 //! view. The agent side ([`PoolAllocator`]) creates the pool and hands out runs of pages.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 use std::ptr::NonNull;
@@ -381,6 +381,53 @@ impl PageRun {
     }
 }
 
+/// The pages of one agent window: the run its latest WINDOW_DUMP names, and the runs of older
+/// dumps, which the daemon may still map until it acknowledges the dumps that replaced them
+/// (spec §5: pages keep their meaning until the matching WINDOW_DUMP_ACK).
+#[derive(Debug, Default)]
+pub struct WindowPages {
+    current: Option<PageRun>,
+    /// Replaced runs, oldest first; the daemon acknowledges dumps in order.
+    replaced: VecDeque<PageRun>,
+}
+
+impl WindowPages {
+    /// The run the latest dump names.
+    pub fn current(&self) -> Option<PageRun> {
+        self.current
+    }
+
+    /// A new dump names `run`; the old run waits for the daemon's acknowledgement.
+    pub fn replace(&mut self, run: PageRun) {
+        if let Some(old) = self.current.replace(run) {
+            self.replaced.push_back(old);
+        }
+    }
+
+    /// The daemon has mapped the next dump: the oldest replaced run may be reused.
+    pub fn dump_acknowledged(&mut self, pool: &mut PoolAllocator) {
+        if let Some(run) = self.replaced.pop_front() {
+            pool.free(run);
+        }
+    }
+
+    /// Frees the replaced runs no daemon maps any more (after a disconnect, or at versions
+    /// before 1.7, which have no acknowledgements).
+    pub fn release_replaced(&mut self, pool: &mut PoolAllocator) {
+        for run in self.replaced.drain(..) {
+            pool.free(run);
+        }
+    }
+
+    /// Frees every run, once the window is gone.
+    pub fn release_all(&mut self, pool: &mut PoolAllocator) {
+        self.release_replaced(pool);
+        if let Some(run) = self.current.take() {
+            pool.free(run);
+        }
+    }
+}
+
 /// The agent's pool: a sealed, growable memfd, mapped read-write, handed out in page runs.
 #[derive(Debug)]
 pub struct PoolAllocator {
@@ -560,6 +607,25 @@ mod tests {
             what: "dup",
             source: rustix::io::Errno::BADF,
         })
+    }
+
+    #[test]
+    fn window_pages_free_replaced_runs_in_ack_order() -> Result<(), PoolError> {
+        let mut pool = PoolAllocator::new(8, 8)?;
+        let mut pages = WindowPages::default();
+        let first = pool.alloc(2 * PAGE_SIZE)?;
+        pages.replace(first);
+        let second = pool.alloc(2 * PAGE_SIZE)?;
+        pages.replace(second);
+        let third = pool.alloc(2 * PAGE_SIZE)?;
+        pages.replace(third);
+        assert_eq!(pool.free_pages(), 2);
+        pages.dump_acknowledged(&mut pool);
+        assert_eq!(pool.alloc(2 * PAGE_SIZE)?, first, "the oldest run is free");
+        pages.release_all(&mut pool);
+        assert_eq!(pages.current(), None);
+        assert_eq!(pool.free_pages(), 6);
+        Ok(())
     }
 
     #[test]

@@ -5,6 +5,8 @@
 //!   it, so tests run in parallel) and starts `airgui --test-input` as an [`Airgui`], which
 //!   speaks its IPC ([`Airgui::msg`]), takes screenshots ([`Image`]) and kills it on drop;
 //! * [`Airgui::agent`] starts a `guid-demo-agent` for a qube ([`Agent`], with its JSON event log);
+//! * [`Airgui::qube_agent`] starts `airgui agent` for a qube ([`QubeAgent`]), a Wayland
+//!   compositor in the qube, and [`QubeAgent::app`] runs real applications in it ([`App`]);
 //! * [`RawAgent`] is a qube written here, byte by byte, that can break every rule of the protocol;
 //! * [`wait_until`] polls a condition with a generous timeout: tests never sleep to synchronise;
 //! * [`Setup::rdp`] makes airgui serve RDP, and [`Xvfb`] with [`FreeRdp`] look at it through a
@@ -649,6 +651,11 @@ impl Airgui {
         self.msg(json!({"command": "click", "x": x, "y": y, "button": 1}));
     }
 
+    /// Moves the pointer there and clicks `button` (1 left, 2 middle, 3 right).
+    pub fn click_button(&self, (x, y): (f64, f64), button: u32) {
+        self.msg(json!({"command": "click", "x": x, "y": y, "button": button}));
+    }
+
     /// Presses and releases a key or chord, such as `ctrl+shift+c`.
     pub fn key(&self, name: &str) {
         self.msg(json!({"command": "key", "name": name}));
@@ -670,6 +677,12 @@ impl Airgui {
             qube: qube.into(),
             args: Vec::new(),
         }
+    }
+
+    /// `airgui agent` for `qube`, connected to its socket, with the Wayland socket
+    /// `<dir>/wayland-<qube>` for the qube's applications; returns once that socket exists.
+    pub fn qube_agent(&self, qube: &str) -> QubeAgent {
+        QubeAgent::start(self, qube)
     }
 
     /// What `rdp` says: `enabled`, `listen`, `fingerprint`, `client` (the logged-in peer or
@@ -1434,5 +1447,173 @@ impl FreeRdp {
         if let Some(status) = self.exit_status() {
             panic!("xfreerdp exited ({status}); its output:\n{}", self.output());
         }
+    }
+}
+
+/// A running `airgui agent` (the qube side: a Wayland compositor whose applications' windows
+/// airgui shows), killed on drop with every application started in it. Its log is printed when
+/// a test fails.
+#[derive(Debug)]
+pub struct QubeAgent {
+    child: Child,
+    pub qube: String,
+    /// The directory of the test: the applications' `XDG_RUNTIME_DIR`.
+    dir: PathBuf,
+    wayland_display: PathBuf,
+    log: PathBuf,
+}
+
+impl Drop for QubeAgent {
+    fn drop(&mut self) {
+        self.kill();
+        if std::thread::panicking() {
+            eprintln!("---- {}'s airgui agent log ----\n{}", self.qube, self.log());
+        }
+    }
+}
+
+impl QubeAgent {
+    fn start(airgui: &Airgui, qube: &str) -> QubeAgent {
+        let dir = airgui.dir().to_owned();
+        let wayland_display = dir.join(format!("wayland-{qube}"));
+        let log = dir.join(format!("{qube}-agent.log"));
+        let vchan = airgui.vchan.iter().any(|q| q == qube);
+        let child = Command::new(built_binary("airgui"))
+            .arg("agent")
+            .arg(if vchan { "--listen" } else { "--connect" })
+            .arg(airgui.qube_socket(qube))
+            .arg("--wayland-display")
+            .arg(&wayland_display)
+            // The GUI qube's own configuration, for its keymap.
+            .arg("--config")
+            .arg(dir.join("airgui.toml"))
+            .env("NO_COLOR", "1")
+            .env("XDG_RUNTIME_DIR", &dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(File::create(&log).expect("the agent's log file"))
+            .spawn()
+            .expect("start airgui agent");
+        let mut agent = QubeAgent {
+            child,
+            qube: qube.into(),
+            dir,
+            wayland_display,
+            log,
+        };
+        wait_for(
+            &format!("{qube}'s agent to open its Wayland socket"),
+            || {
+                if let Some(status) = agent.child.try_wait().expect("try_wait") {
+                    panic!("airgui agent exited ({status}); its log:\n{}", agent.log());
+                }
+                if agent.wayland_display.exists() {
+                    Ok(())
+                } else {
+                    Err(agent.log())
+                }
+            },
+        );
+        agent
+    }
+
+    /// The agent's log (its stderr) so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Where the qube's applications read their configuration (`XDG_CONFIG_HOME`), such as
+    /// `foot/foot.ini`.
+    pub fn config_home(&self) -> PathBuf {
+        self.dir.join(format!("{}-config", self.qube))
+    }
+
+    /// Writes `text` to `path` under [`QubeAgent::config_home`].
+    pub fn write_config(&self, path: &str, text: &str) {
+        let path = self.config_home().join(path);
+        std::fs::create_dir_all(path.parent().expect("a directory")).expect("config directory");
+        std::fs::write(&path, text).expect("write the application's configuration");
+    }
+
+    /// Starts `program` as a Wayland client of this agent. It must be installed
+    /// (scripts/install-deps installs weston and foot); a missing one fails the test.
+    pub fn app(&self, program: &str, args: &[&str]) -> App {
+        let output = self.dir.join(format!("{}-{program}.log", self.qube));
+        let file = File::create(&output).expect("the application's output file");
+        let child = Command::new(program)
+            .args(args)
+            .env("WAYLAND_DISPLAY", &self.wayland_display)
+            .env("XDG_RUNTIME_DIR", &self.dir)
+            .env("XDG_CONFIG_HOME", self.config_home())
+            .env("HOME", &self.dir)
+            .env_remove("DISPLAY")
+            .stdin(Stdio::null())
+            .stdout(file.try_clone().expect("dup the output file"))
+            .stderr(file)
+            .spawn()
+            .unwrap_or_else(|error| {
+                panic!("cannot start {program} ({error}); scripts/install-deps installs it")
+            });
+        App {
+            child: RefCell::new(child),
+            name: program.into(),
+            output,
+        }
+    }
+
+    /// Kills the agent (SIGKILL) and reaps it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A Wayland application running in a qube, killed on drop. Its output is printed when a test
+/// fails.
+#[derive(Debug)]
+pub struct App {
+    child: RefCell<Child>,
+    pub name: String,
+    output: PathBuf,
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        let child = self.child.get_mut();
+        let _ = child.kill();
+        let _ = child.wait();
+        if std::thread::panicking() {
+            eprintln!("---- {}'s output ----\n{}", self.name, self.output());
+        }
+    }
+}
+
+impl App {
+    /// What the application printed so far.
+    pub fn output(&self) -> String {
+        std::fs::read_to_string(&self.output).unwrap_or_default()
+    }
+
+    /// How the application exited, if it has.
+    pub fn exit_status(&self) -> Option<ExitStatus> {
+        self.child.borrow_mut().try_wait().expect("try_wait")
+    }
+
+    /// Panics if the application has exited.
+    pub fn assert_running(&self) {
+        if let Some(status) = self.exit_status() {
+            panic!(
+                "{} exited ({status}); its output:\n{}",
+                self.name,
+                self.output()
+            );
+        }
+    }
+
+    /// Kills the application (SIGKILL) and reaps it.
+    pub fn kill(&self) {
+        let mut child = self.child.borrow_mut();
+        let _ = child.kill();
+        let _ = child.wait();
     }
 }

@@ -1,12 +1,11 @@
 //! A demo window: its description from the command line, its buffer in the pool, its animation.
 
-use std::collections::VecDeque;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use guid_protocol::msg::{Configure, Create, Map, Message, ShmImage, WindowFlags, WmClass, WmName};
 use guid_protocol::pattern::{self, Pattern};
-use guid_protocol::pool::{PageRun, PoolAllocator, PoolError};
+use guid_protocol::pool::{PoolAllocator, PoolError, WindowPages};
 use guid_protocol::Rect;
 
 /// How a window animates.
@@ -107,9 +106,7 @@ pub struct DemoWindow {
     pub id: u32,
     pub spec: WindowSpec,
     pub geometry: Rect,
-    buffer: Option<PageRun>,
-    /// Buffers replaced by a newer dump, freed in order as WINDOW_DUMP_ACKs arrive.
-    awaiting_ack: VecDeque<PageRun>,
+    pages: WindowPages,
     phase: u32,
     square: Rect,
     velocity: (i32, i32),
@@ -122,8 +119,7 @@ impl DemoWindow {
             id,
             geometry: spec.geometry,
             spec,
-            buffer: None,
-            awaiting_ack: VecDeque::new(),
+            pages: WindowPages::default(),
             phase: 0,
             square: Rect::new(0, 0, SQUARE, SQUARE),
             velocity: (SQUARE_STEP, SQUARE_STEP / 2),
@@ -219,9 +215,7 @@ impl DemoWindow {
         self.spec
             .pattern
             .paint(pool.bytes_mut(&run), width, whole, self.phase);
-        if let Some(old) = self.buffer.replace(run) {
-            self.awaiting_ack.push_back(old);
-        }
+        self.pages.replace(run);
         if self.spec.animation == Animation::Square {
             self.paint_square(pool);
         }
@@ -232,24 +226,17 @@ impl DemoWindow {
 
     /// The daemon has mapped the newest dump: the oldest replaced buffer may be reused.
     pub fn dump_acknowledged(&mut self, pool: &mut PoolAllocator) {
-        if let Some(run) = self.awaiting_ack.pop_front() {
-            pool.free(run);
-        }
+        self.pages.dump_acknowledged(pool);
     }
 
     /// Buffers no daemon holds any more (after a disconnect, or before 1.7 which has no acks).
     pub fn release_replaced(&mut self, pool: &mut PoolAllocator) {
-        for run in self.awaiting_ack.drain(..) {
-            pool.free(run);
-        }
+        self.pages.release_replaced(pool);
     }
 
     /// Returns every buffer to the pool, once the window is gone.
     pub fn release_all(&mut self, pool: &mut PoolAllocator) {
-        self.release_replaced(pool);
-        if let Some(run) = self.buffer.take() {
-            pool.free(run);
-        }
+        self.pages.release_all(pool);
     }
 
     /// Draws the next frame if it is due; sends the damage.
@@ -263,7 +250,7 @@ impl DemoWindow {
             return;
         };
         self.next_frame = Some((due + self.frame_interval()).max(now));
-        let Some(run) = self.buffer else {
+        let Some(run) = self.pages.current() else {
             return;
         };
         let width = self.geometry.width;
@@ -306,7 +293,7 @@ impl DemoWindow {
     }
 
     fn paint_square(&mut self, pool: &mut PoolAllocator) {
-        if let Some(run) = self.buffer {
+        if let Some(run) = self.pages.current() {
             pattern::fill(
                 pool.bytes_mut(&run),
                 self.geometry.width,

@@ -1,0 +1,686 @@
+//! Which Wayland surface is which GUI-protocol window, and what the daemon knows of each: each
+//! xdg toplevel is a window, each xdg popup an override-redirect window placed relative to its
+//! parent, and subsurfaces are composited into their root's image.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use guid_protocol::msg::{
+    hints, Configure, Create, Map, Message, ShmImage, WindowHints, WmClass, WmName,
+    MAX_WINDOW_HEIGHT, MAX_WINDOW_WIDTH,
+};
+use guid_protocol::{Rect, WindowPages};
+use smithay::backend::renderer::utils::{CommitCounter, RendererSurfaceStateUserData};
+use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
+use smithay::reexports::wayland_server::Resource;
+use smithay::utils::{Logical, Point, Size};
+use smithay::wayland::compositor::{self, TraversalAction};
+use smithay::wayland::shell::xdg::{
+    PopupSurface, SurfaceCachedState, ToplevelSurface, XdgToplevelSurfaceData,
+};
+
+use super::compose::{self, Layer};
+use super::Agent;
+
+/// The daemon's default limit on a qube's windows (spec §4): more would lose the connection.
+const MAX_WINDOWS: usize = 500;
+/// Grabbing popups remembered at once (menus nest a few deep).
+const MAX_GRABS: usize = 64;
+/// Damage rectangles sent per commit; more are merged into their bounding box.
+const MAX_DAMAGE_RECTS: usize = 16;
+
+/// What makes a surface a window.
+#[derive(Debug, Clone)]
+pub enum Role {
+    Toplevel(ToplevelSurface),
+    /// An override-redirect window; `parent` is the window it is placed against.
+    Popup {
+        popup: PopupSurface,
+        parent: u32,
+    },
+}
+
+impl Role {
+    pub fn wl_surface(&self) -> &WlSurface {
+        match self {
+            Role::Toplevel(toplevel) => toplevel.wl_surface(),
+            Role::Popup { popup, .. } => popup.wl_surface(),
+        }
+    }
+
+    fn override_redirect(&self) -> bool {
+        matches!(self, Role::Popup { .. })
+    }
+}
+
+/// What a toplevel last told the daemon about itself.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Described {
+    title: Option<String>,
+    app_id: Option<String>,
+    min_max: (Size<i32, Logical>, Size<i32, Logical>),
+}
+
+/// One GUI-protocol window.
+#[derive(Debug)]
+pub struct GuiWindow {
+    pub id: u32,
+    pub role: Role,
+    /// Where the daemon shows the window: content origin and size, in output coordinates, as
+    /// the last CONFIGURE either side sent says.
+    pub geometry: Rect,
+    /// The xdg window geometry's origin in the root surface: the image starts there.
+    pub origin: Point<i32, Logical>,
+    /// The size of the image in the pages the daemon maps.
+    image_size: (u32, u32),
+    pages: WindowPages,
+    /// Damage kept back while the daemon is not reading, sent once it catches up.
+    deferred: Option<Rect>,
+    described: Described,
+}
+
+impl GuiWindow {
+    /// Output coordinates of the root surface's origin.
+    pub fn surface_origin(&self) -> Point<i32, Logical> {
+        Point::from((self.geometry.x, self.geometry.y)) - self.origin
+    }
+}
+
+/// The windows, by id.
+#[derive(Debug, Default)]
+pub struct Windows {
+    windows: BTreeMap<u32, GuiWindow>,
+    last_id: u32,
+    /// Popups that asked for a grab (menus), oldest first, with the root surface of the
+    /// toplevel they belong to.
+    grabs: Vec<(PopupSurface, WlSurface)>,
+}
+
+impl Windows {
+    pub fn get(&self, id: u32) -> Option<&GuiWindow> {
+        self.windows.get(&id)
+    }
+
+    pub fn get_mut(&mut self, id: u32) -> Option<&mut GuiWindow> {
+        self.windows.get_mut(&id)
+    }
+
+    /// The window whose root surface this is.
+    pub fn by_surface(&self, surface: &WlSurface) -> Option<u32> {
+        self.windows
+            .values()
+            .find(|w| w.role.wl_surface() == surface)
+            .map(|w| w.id)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &GuiWindow> {
+        self.windows.values()
+    }
+
+    /// A popup asked for a grab: keys for its toplevel go to it, and a click outside closes it.
+    pub fn grab(&mut self, popup: PopupSurface, toplevel: WlSurface) {
+        self.grabs.retain(|(p, _)| p.alive());
+        if self.grabs.len() < MAX_GRABS {
+            self.grabs.push((popup, toplevel));
+        }
+    }
+
+    /// The topmost grabbing popup of a toplevel window, which takes its keys.
+    pub fn grabbing_popup(&self, id: u32) -> Option<WlSurface> {
+        let root = self.get(id)?.role.wl_surface();
+        self.grabs
+            .iter()
+            .rev()
+            .find(|(popup, toplevel)| popup.alive() && toplevel == root)
+            .map(|(popup, _)| popup.wl_surface().clone())
+    }
+
+    /// A click on window `clicked` (0: none, focus left the qube's window): unless it hit one of
+    /// the grabbing popups, they all close, topmost first.
+    pub fn grabbing_popups_outside(&mut self, clicked: u32) -> Vec<PopupSurface> {
+        let clicked = self.get(clicked).map(|w| w.role.wl_surface().clone());
+        let inside = self
+            .grabs
+            .iter()
+            .any(|(popup, _)| Some(popup.wl_surface()) == clicked.as_ref());
+        if inside {
+            return Vec::new();
+        }
+        let mut closing: Vec<PopupSurface> = self.grabs.drain(..).map(|(popup, _)| popup).collect();
+        closing.reverse();
+        closing.retain(|popup| popup.alive());
+        closing
+    }
+
+    fn next_id(&mut self) -> u32 {
+        // Ids are never reused while the agent runs: a late event for a destroyed window must
+        // not reach a new one.
+        self.last_id = self.last_id.wrapping_add(1).max(1);
+        self.last_id
+    }
+}
+
+/// The root of a surface's subsurface tree.
+pub fn root_of(surface: &WlSurface) -> WlSurface {
+    let mut root = surface.clone();
+    while let Some(parent) = compositor::get_parent(&root) {
+        root = parent;
+    }
+    root
+}
+
+/// What a surface looked like when it was last copied into its window.
+#[derive(Debug, Default)]
+struct CopyMark {
+    commit: Option<CommitCounter>,
+    at: Option<Point<i32, Logical>>,
+    size: Size<i32, Logical>,
+}
+
+type CopyMarkData = Mutex<CopyMark>;
+
+/// A root surface (and its subsurfaces) committed: create, update or destroy its window.
+pub fn surface_committed(agent: &mut Agent, root: &WlSurface) {
+    let id = match agent.windows.by_surface(root) {
+        Some(id) => id,
+        None => match role_of(agent, root) {
+            Some(role) if has_buffer(root) => match create(agent, role) {
+                Some(id) => id,
+                None => return,
+            },
+            _ => return,
+        },
+    };
+    if !has_buffer(root) {
+        // The client unmapped it; a later buffer makes a new window.
+        destroy(agent, id);
+        return;
+    }
+    update(agent, id);
+}
+
+fn has_buffer(surface: &WlSurface) -> bool {
+    compositor::with_states(surface, |states| {
+        states
+            .data_map
+            .get::<RendererSurfaceStateUserData>()
+            .and_then(|data| data.lock().ok().map(|data| data.buffer().is_some()))
+            .unwrap_or(false)
+    })
+}
+
+/// Whether the root is an xdg toplevel or popup (anything else, such as a cursor, is no window).
+fn role_of(agent: &Agent, root: &WlSurface) -> Option<Role> {
+    let shell = &agent.xdg_shell_state;
+    if let Some(toplevel) = shell
+        .toplevel_surfaces()
+        .iter()
+        .find(|t| t.wl_surface() == root)
+    {
+        return Some(Role::Toplevel(toplevel.clone()));
+    }
+    let popup = shell
+        .popup_surfaces()
+        .iter()
+        .find(|p| p.wl_surface() == root)?;
+    let parent = popup.get_parent_surface()?;
+    let parent = agent.windows.by_surface(&root_of(&parent))?;
+    Some(Role::Popup {
+        popup: popup.clone(),
+        parent,
+    })
+}
+
+/// The window geometry in root-surface coordinates: the xdg geometry, else the root's size;
+/// cut to the largest window the daemon takes (a larger WINDOW_DUMP would cost the connection).
+fn window_geometry(root: &WlSurface) -> Option<(Point<i32, Logical>, Size<i32, Logical>)> {
+    let (origin, size) = client_window_geometry(root)?;
+    let max_w = i32::try_from(MAX_WINDOW_WIDTH).unwrap_or(i32::MAX);
+    let max_h = i32::try_from(MAX_WINDOW_HEIGHT).unwrap_or(i32::MAX);
+    Some((origin, Size::from((size.w.min(max_w), size.h.min(max_h)))))
+}
+
+/// The window geometry as the client gives it.
+fn client_window_geometry(root: &WlSurface) -> Option<(Point<i32, Logical>, Size<i32, Logical>)> {
+    let (geometry, size) = compositor::with_states(root, |states| {
+        let geometry = states
+            .cached_state
+            .get::<SurfaceCachedState>()
+            .current()
+            .geometry;
+        let size = states
+            .data_map
+            .get::<RendererSurfaceStateUserData>()
+            .and_then(|data| data.lock().ok().and_then(|data| data.surface_size()));
+        (geometry, size)
+    });
+    match geometry {
+        Some(geometry) if geometry.size.w > 0 && geometry.size.h > 0 => {
+            Some((geometry.loc, geometry.size))
+        }
+        _ => size
+            .filter(|size| size.w > 0 && size.h > 0)
+            .map(|size| (Point::from((0, 0)), size)),
+    }
+}
+
+/// A new window: CREATE, its names and hints, MAP. The image follows in [`update`].
+fn create(agent: &mut Agent, role: Role) -> Option<u32> {
+    if agent.windows.windows.len() >= MAX_WINDOWS {
+        tracing::warn!("the qube has {MAX_WINDOWS} windows; a new one is not shown");
+        return None;
+    }
+    let (origin, size) = window_geometry(role.wl_surface())?;
+    let (width, height) = (size.w as u32, size.h as u32);
+    let (x, y) = match &role {
+        Role::Toplevel(_) => {
+            // Centred; the daemon places it as it sees fit and says where with CONFIGURE.
+            let (out_w, out_h) = (agent.link.xconf.width, agent.link.xconf.height);
+            (
+                (out_w.saturating_sub(width) / 2) as i32,
+                (out_h.saturating_sub(height) / 2) as i32,
+            )
+        }
+        Role::Popup { popup, parent } => popup_position(agent, popup, *parent),
+    };
+    let id = agent.windows.next_id();
+    let override_redirect = u32::from(role.override_redirect());
+    let transient_for = match &role {
+        Role::Popup { parent, .. } => *parent,
+        Role::Toplevel(_) => 0,
+    };
+    agent.link.send(
+        id,
+        &Message::Create(Create {
+            x,
+            y,
+            width,
+            height,
+            parent: 0,
+            override_redirect,
+        }),
+    );
+    tracing::debug!(id, width, height, override_redirect, "new window");
+    agent.windows.windows.insert(
+        id,
+        GuiWindow {
+            id,
+            role,
+            geometry: Rect::new(x, y, width, height),
+            origin,
+            image_size: (0, 0),
+            pages: WindowPages::default(),
+            deferred: None,
+            described: Described::default(),
+        },
+    );
+    describe(agent, id);
+    agent.link.send(
+        id,
+        &Message::Map(Map {
+            transient_for,
+            override_redirect,
+        }),
+    );
+    Some(id)
+}
+
+/// Where a popup goes: its parent's content origin plus the popup's place relative to it.
+fn popup_position(agent: &Agent, popup: &PopupSurface, parent: u32) -> (i32, i32) {
+    let place = popup.with_pending_state(|state| state.geometry.loc);
+    agent.windows.get(parent).map_or((place.x, place.y), |p| {
+        (
+            p.geometry.x.saturating_add(place.x),
+            p.geometry.y.saturating_add(place.y),
+        )
+    })
+}
+
+/// Sends a toplevel's title, class and size hints when they changed (WMNAME from the title,
+/// WMCLASS from the app id, WINDOW_HINTS from the minimum and maximum size).
+pub fn describe(agent: &mut Agent, id: u32) {
+    let Some(window) = agent.windows.get(id) else {
+        return;
+    };
+    if !matches!(window.role, Role::Toplevel(_)) {
+        return;
+    }
+    let root = window.role.wl_surface().clone();
+    let now = compositor::with_states(&root, |states| {
+        let (title, app_id) = states
+            .data_map
+            .get::<XdgToplevelSurfaceData>()
+            .and_then(|data| data.lock().ok())
+            .map(|data| (data.title.clone(), data.app_id.clone()))
+            .unwrap_or_default();
+        let mut cached = states.cached_state.get::<SurfaceCachedState>();
+        let current = cached.current();
+        Described {
+            title,
+            app_id,
+            min_max: (current.min_size, current.max_size),
+        }
+    });
+    let Some(window) = agent.windows.get_mut(id) else {
+        return;
+    };
+    let before = std::mem::replace(&mut window.described, now);
+    let now = &window.described;
+    let mut messages = Vec::new();
+    if now.title != before.title {
+        let title = now.title.as_deref().unwrap_or_default();
+        messages.push(Message::WmName(WmName::new(title.as_bytes())));
+    }
+    if now.app_id != before.app_id {
+        let app_id = now.app_id.as_deref().unwrap_or_default().as_bytes();
+        messages.push(Message::WmClass(WmClass::new(app_id, app_id)));
+    }
+    if now.min_max != before.min_max {
+        messages.push(Message::WindowHints(size_hints(now.min_max)));
+    }
+    for message in messages {
+        agent.link.send(id, &message);
+    }
+}
+
+/// WINDOW_HINTS for a minimum and maximum size (0 on an axis: no limit).
+fn size_hints((min, max): (Size<i32, Logical>, Size<i32, Logical>)) -> WindowHints {
+    let mut flags = 0;
+    if min.w > 0 || min.h > 0 {
+        flags |= hints::P_MIN_SIZE;
+    }
+    if max.w > 0 || max.h > 0 {
+        flags |= hints::P_MAX_SIZE;
+    }
+    let dimension = |value: i32| u32::try_from(value).unwrap_or(0);
+    WindowHints {
+        flags,
+        min_width: dimension(min.w),
+        min_height: dimension(min.h),
+        max_width: dimension(max.w),
+        max_height: dimension(max.h),
+        ..WindowHints::default()
+    }
+}
+
+/// Copies what changed in the window's surfaces into its pages and tells the daemon: a new
+/// WINDOW_DUMP when the size changed, else SHMIMAGE for exactly the damage.
+fn update(agent: &mut Agent, id: u32) {
+    let Some(window) = agent.windows.get(id) else {
+        return;
+    };
+    let root = window.role.wl_surface().clone();
+    let Some((origin, size)) = window_geometry(&root) else {
+        return;
+    };
+    describe(agent, id);
+    let (width, height) = (size.w as u32, size.h as u32);
+    let (layers, mut damage) = collect_layers(&root, origin);
+    let acknowledges = agent.link.acknowledges_dumps();
+    let Some(window) = agent.windows.get_mut(id) else {
+        return;
+    };
+    window.origin = origin;
+    let mut messages = Vec::new();
+    if (width, height) != (window.geometry.width, window.geometry.height) {
+        window.geometry.width = width;
+        window.geometry.height = height;
+        messages.push(configure_message(window));
+    }
+    if window.image_size != (width, height) || window.pages.current().is_none() {
+        let run = match agent.link.pool.alloc(width as usize * height as usize * 4) {
+            Ok(run) => run,
+            Err(error) => {
+                tracing::warn!(id, %error, "no pool pages for the window's image");
+                return;
+            }
+        };
+        window.pages.replace(run);
+        window.image_size = (width, height);
+        messages.push(Message::WindowDump(run.dump(width, height)));
+        damage = vec![Rect::new(0, 0, width, height)];
+        if !acknowledges {
+            window.pages.release_replaced(&mut agent.link.pool);
+        }
+    }
+    let Some(run) = window.pages.current() else {
+        return;
+    };
+    let damage = merge(clip_all(damage, width, height));
+    compose::compose(
+        agent.link.pool.bytes_mut(&run),
+        (width, height),
+        &layers,
+        &damage,
+    );
+    let congested = agent.link.congested();
+    let mut shown = Vec::new();
+    for rect in damage {
+        if congested || window.deferred.is_some() {
+            window.deferred = Some(window.deferred.map_or(rect, |d| d.union(&rect)));
+        } else {
+            shown.push(rect);
+        }
+    }
+    messages.extend(shown.into_iter().map(shm_image));
+    for message in messages {
+        agent.link.send(id, &message);
+    }
+}
+
+/// The damage kept back while the daemon was not reading, now that it reads again.
+pub fn send_deferred_damage(agent: &mut Agent) {
+    let deferred: Vec<(u32, Rect)> = agent
+        .windows
+        .windows
+        .values_mut()
+        .filter_map(|w| w.deferred.take().map(|rect| (w.id, rect)))
+        .collect();
+    for (id, rect) in deferred {
+        agent.link.send(id, &shm_image(rect));
+    }
+}
+
+/// CONFIGURE with where the daemon has the window and the size it has now.
+pub fn configure_message(window: &GuiWindow) -> Message {
+    let g = window.geometry;
+    Message::Configure(Configure {
+        x: g.x,
+        y: g.y,
+        width: g.width,
+        height: g.height,
+        override_redirect: u32::from(window.role.override_redirect()),
+    })
+}
+
+fn shm_image(rect: Rect) -> Message {
+    Message::ShmImage(ShmImage {
+        x: rect.x,
+        y: rect.y,
+        width: rect.width,
+        height: rect.height,
+    })
+}
+
+/// The surfaces of a tree with buffers, bottom first, placed in window coordinates, and the
+/// window damage since the last copy: what each surface's commits damaged, and where a surface
+/// appeared, moved or resized, its old and new place.
+fn collect_layers(root: &WlSurface, origin: Point<i32, Logical>) -> (Vec<Layer>, Vec<Rect>) {
+    let mut layers = Vec::new();
+    let mut damage = Vec::new();
+    compositor::with_surface_tree_upward(
+        root,
+        Point::<i32, Logical>::from((0, 0)),
+        |_, states, parent_at| {
+            let offset = states
+                .data_map
+                .get::<RendererSurfaceStateUserData>()
+                .and_then(|data| data.lock().ok().and_then(|data| data.view()))
+                .map(|view| view.offset);
+            match offset {
+                Some(offset) => TraversalAction::DoChildren(*parent_at + offset),
+                None => TraversalAction::SkipChildren,
+            }
+        },
+        |surface, states, parent_at| {
+            let Some(data) = states.data_map.get::<RendererSurfaceStateUserData>() else {
+                return;
+            };
+            let Ok(data) = data.lock() else {
+                return;
+            };
+            let (Some(buffer), Some(view)) = (data.buffer(), data.view()) else {
+                return;
+            };
+            let at = *parent_at + view.offset - origin;
+            let size = view.dst;
+            states
+                .data_map
+                .insert_if_missing_threadsafe(CopyMarkData::default);
+            let Some(Ok(mut mark)) = states.data_map.get::<CopyMarkData>().map(|m| m.lock()) else {
+                return;
+            };
+            if mark.at != Some(at) || mark.size != size {
+                if let Some(old) = mark.at {
+                    damage.push(rect_of(old, mark.size));
+                }
+                damage.push(rect_of(at, size));
+            } else {
+                damage.extend(data.damage_since(mark.commit).iter().map(|r| {
+                    Rect::new(
+                        r.loc.x.saturating_add(at.x),
+                        r.loc.y.saturating_add(at.y),
+                        r.size.w.max(0) as u32,
+                        r.size.h.max(0) as u32,
+                    )
+                }));
+            }
+            mark.commit = Some(data.current_commit());
+            mark.at = Some(at);
+            mark.size = size;
+            layers.push(Layer {
+                buffer: (**buffer).clone(),
+                at: (at.x, at.y),
+                blend: surface != root,
+            });
+        },
+        |_, _, _| true,
+    );
+    (layers, damage)
+}
+
+fn rect_of(at: Point<i32, Logical>, size: Size<i32, Logical>) -> Rect {
+    Rect::new(at.x, at.y, size.w.max(0) as u32, size.h.max(0) as u32)
+}
+
+/// The rectangles clipped to the window; empty ones dropped.
+fn clip_all(rects: Vec<Rect>, width: u32, height: u32) -> Vec<Rect> {
+    let (w, h) = (i64::from(width), i64::from(height));
+    rects
+        .into_iter()
+        .filter_map(|r| {
+            let x0 = i64::from(r.x).clamp(0, w);
+            let y0 = i64::from(r.y).clamp(0, h);
+            let x1 = (i64::from(r.x) + i64::from(r.width)).clamp(0, w);
+            let y1 = (i64::from(r.y) + i64::from(r.height)).clamp(0, h);
+            (x1 > x0 && y1 > y0)
+                .then(|| Rect::new(x0 as i32, y0 as i32, (x1 - x0) as u32, (y1 - y0) as u32))
+        })
+        .collect()
+}
+
+/// At most [`MAX_DAMAGE_RECTS`] rectangles: more become their bounding box.
+fn merge(rects: Vec<Rect>) -> Vec<Rect> {
+    if rects.len() <= MAX_DAMAGE_RECTS {
+        return rects;
+    }
+    let bounds = rects
+        .iter()
+        .fold(Rect::default(), |bounds, rect| bounds.union(rect));
+    vec![bounds]
+}
+
+/// The window is gone (destroyed, unmapped, or its client left): DESTROY, and its pages go back
+/// to the pool. Popups placed against it go with it.
+pub fn destroy(agent: &mut Agent, id: u32) {
+    let Some(mut window) = agent.windows.windows.remove(&id) else {
+        return;
+    };
+    agent.link.send(id, &Message::Destroy);
+    // The daemon unmaps the pages when it processes DESTROY, before anything sent later uses
+    // them again.
+    window.pages.release_all(&mut agent.link.pool);
+    let children: Vec<u32> = agent
+        .windows
+        .iter()
+        .filter(|w| matches!(w.role, Role::Popup { parent, .. } if parent == id))
+        .map(|w| w.id)
+        .collect();
+    for child in children {
+        if let Some(Role::Popup { popup, .. }) = agent.windows.get(child).map(|w| w.role.clone()) {
+            popup.send_popup_done();
+        }
+        destroy(agent, child);
+    }
+    tracing::debug!(id, surface = ?window.role.wl_surface().id(), "window gone");
+}
+
+/// The daemon acknowledged a dump of this window: its oldest replaced pages are free.
+pub fn dump_acknowledged(agent: &mut Agent, id: u32) {
+    if let Some(window) = agent.windows.windows.get_mut(&id) {
+        window.pages.dump_acknowledged(&mut agent.link.pool);
+    }
+}
+
+/// The client moved a popup (xdg_popup.reposition): tell the daemon where it is now.
+pub fn popup_moved(agent: &mut Agent, root: &WlSurface) {
+    let Some(id) = agent.windows.by_surface(root) else {
+        return;
+    };
+    let Some(Role::Popup { popup, parent }) = agent.windows.get(id).map(|w| w.role.clone()) else {
+        return;
+    };
+    let (x, y) = popup_position(agent, &popup, parent);
+    if let Some(window) = agent.windows.get_mut(id) {
+        window.geometry.x = x;
+        window.geometry.y = y;
+        let message = configure_message(window);
+        agent.link.send(id, &message);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn damage_is_clipped_to_the_window_and_merged_past_the_bound() {
+        let clipped = clip_all(
+            vec![
+                Rect::new(-5, -5, 10, 10),
+                Rect::new(90, 40, 20, 20),
+                Rect::new(200, 0, 5, 5),
+            ],
+            100,
+            50,
+        );
+        assert_eq!(
+            clipped,
+            vec![Rect::new(0, 0, 5, 5), Rect::new(90, 40, 10, 10)]
+        );
+        let many: Vec<Rect> = (0..20).map(|i| Rect::new(i * 2, i, 1, 1)).collect();
+        assert_eq!(merge(many), vec![Rect::new(0, 0, 39, 20)]);
+    }
+
+    #[test]
+    fn size_hints_carry_only_the_limits_given() {
+        let none = size_hints((Size::from((0, 0)), Size::from((0, 0))));
+        assert_eq!(none.flags, 0);
+        let both = size_hints((Size::from((100, 50)), Size::from((800, 0))));
+        assert_eq!(both.flags, hints::P_MIN_SIZE | hints::P_MAX_SIZE);
+        assert_eq!(
+            (both.min_width, both.min_height, both.max_width),
+            (100, 50, 800)
+        );
+    }
+}

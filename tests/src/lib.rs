@@ -498,6 +498,11 @@ impl Airgui {
         self.msg(json!({"command": "drag", "from": [from.0, from.1], "to": [to.0, to.1]}));
     }
 
+    /// airgui's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.borrow().id()
+    }
+
     /// Panics if airgui has exited.
     pub fn assert_alive(&self) {
         if let Some(status) = self.child.borrow_mut().try_wait().expect("try_wait") {

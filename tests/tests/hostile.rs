@@ -70,15 +70,18 @@ fn with_good_qube(evil_keys: &str) -> (Airgui, Agent) {
     (airgui, good)
 }
 
+/// X keycode of Q, typed into good to show that the user's input still reaches it.
+const KEY_Q: u64 = 24;
+
 /// good is connected, its window listed and still animating (frames keep coming: nothing else
-/// changes); airgui is up.
-fn assert_good_goes_on(airgui: &Airgui, what: &str) {
+/// changes), and a key typed after a click on it reaches it; airgui is up.
+fn assert_good_goes_on(airgui: &Airgui, good: &Agent, what: &str) {
     airgui.assert_alive();
     assert!(airgui.connected("good"), "{what}: good was cut off");
-    let good = airgui.window("good", 1);
+    let window = airgui.window("good", 1);
     assert!(
-        good.as_ref().is_some_and(|w| w.mapped),
-        "{what}: good's window went: {good:?}"
+        window.as_ref().is_some_and(|w| w.mapped),
+        "{what}: good's window went: {window:?}"
     );
     let count = airgui.frames().count;
     wait_for(&format!("{what}: good's animation to go on"), || {
@@ -89,12 +92,24 @@ fn assert_good_goes_on(airgui: &Airgui, what: &str) {
             Err(now)
         }
     });
+    let typed = |events: &[serde_json::Value]| {
+        keypresses(events)
+            .iter()
+            .filter(|press| **press == (2, KEY_Q))
+            .count()
+    };
+    let before = typed(&good.events());
+    airgui.click(window.map_or((140.0, 155.0), |w| w.centre()));
+    airgui.type_text("q");
+    good.wait_events(&format!("{what}: q typed into good"), |events| {
+        typed(events) > before
+    });
 }
 
 /// Runs each violation with a fresh connection of the qube "evil" (max_windows = 3) next to the
 /// animating qube "good".
 fn each_violation_cuts_off_only_the_hostile_qube(cases: &[(&str, Violation)]) {
-    let (airgui, _good) = with_good_qube("max_windows = 3");
+    let (airgui, good) = with_good_qube("max_windows = 3");
     let evil_pixel = (EVIL_WINDOW.x + 10, EVIL_WINDOW.y + 10);
 
     for (case, violate) in cases {
@@ -119,7 +134,7 @@ fn each_violation_cuts_off_only_the_hostile_qube(cases: &[(&str, Violation)]) {
                 Err((state, windows))
             }
         });
-        assert_good_goes_on(&airgui, case);
+        assert_good_goes_on(&airgui, &good, case);
         let shot = airgui.screenshot();
         assert_eq!(
             shot.pixel(evil_pixel.0, evil_pixel.1),
@@ -339,7 +354,7 @@ fn hostile_titles_are_sanitized() {
 
 #[test]
 fn unsupported_versions_are_refused_and_newer_minors_served_at_1_8() {
-    let (airgui, _good) = with_good_qube("");
+    let (airgui, good) = with_good_qube("");
     let socket = airgui.qube_socket("evil");
     for (major, minor) in [(1, 3), (2, 8), (0, 8)] {
         let pool = PoolAllocator::new(4, 4).unwrap();
@@ -354,12 +369,12 @@ fn unsupported_versions_are_refused_and_newer_minors_served_at_1_8() {
     let newer = Version { major: 1, minor: 9 };
     let agent = RawAgent::handshake(&socket, newer, pool, None).expect("1.9 is served");
     assert_eq!(agent.version(), Some(Version::CURRENT), "at 1.8");
-    assert_good_goes_on(&airgui, "versions");
+    assert_good_goes_on(&airgui, &good, "versions");
 }
 
 #[test]
 fn pools_that_can_shrink_or_are_too_large_are_refused() {
-    let (airgui, _good) = with_good_qube("max_pool_bytes = 131072");
+    let (airgui, good) = with_good_qube("max_pool_bytes = 131072");
     let socket = airgui.qube_socket("evil");
 
     // A memfd without F_SEAL_SHRINK could be truncated under the daemon's mappings.
@@ -392,12 +407,12 @@ fn pools_that_can_shrink_or_are_too_large_are_refused() {
     let _ = evil.try_create_window(2, Rect::new(300, 200, 200, 150), b"big", Pattern::Gradient);
     assert!(evil.pool.pages() * PAGE_SIZE > 131072);
     airgui.wait_gone("evil");
-    assert_good_goes_on(&airgui, "pools");
+    assert_good_goes_on(&airgui, &good, "pools");
 }
 
 #[test]
 fn a_qube_that_stops_reading_is_cut_off() {
-    let (airgui, _good) = with_good_qube("");
+    let (airgui, good) = with_good_qube("");
     let mut evil = airgui.raw_agent("evil");
     // Placed elsewhere than asked: the daemon's CONFIGURE is pending and the agent never
     // follows; each other CONFIGURE it sends makes the daemon repeat its own. It reads nothing.
@@ -428,22 +443,22 @@ fn a_qube_that_stops_reading_is_cut_off() {
         airgui.log().contains("does not read"),
         "the reason is logged"
     );
-    assert_good_goes_on(&airgui, "a deaf qube");
+    assert_good_goes_on(&airgui, &good, "a deaf qube");
 }
 
-#[test]
-fn a_flooding_qube_does_not_starve_the_others_or_the_user() {
+/// evil floods valid copies of `message` for window 1 as fast as its socket takes them, from
+/// another thread, while good must go on and the user's keys reach it.
+fn flood_does_not_starve_the_others_or_the_user(message: Message) {
     let (airgui, good) = with_good_qube("");
     let mut evil = airgui.raw_agent("evil");
     evil.create_window(1, Rect::new(300, 60, 100, 100), b"flood", Pattern::Gradient);
     airgui.wait_window("evil", 1);
-    let good_window = airgui.wait_window("good", 1);
 
-    // Valid messages as fast as the socket takes them, from another thread.
     let mut burst = Vec::new();
     for _ in 0..512 {
-        codec::encode(1, &Message::WmName(WmName::new(b"flood")), &mut burst);
+        codec::encode(1, &message, &mut burst);
     }
+    let message_len = burst.len() / 512;
     let socket = evil.socket_clone();
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let flooding = {
@@ -465,22 +480,86 @@ fn a_flooding_qube_does_not_starve_the_others_or_the_user() {
     };
 
     // Meanwhile good animates, the IPC answers and typed keys reach good.
-    assert_good_goes_on(&airgui, "during the flood");
-    airgui.click(good_window.centre());
-    airgui.type_text("q");
-    good.wait_events("q typed during the flood", |events| {
-        keypresses(events).contains(&(2, 24))
-    });
+    assert_good_goes_on(&airgui, &good, "during the flood");
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let sent = flooding.join().unwrap();
-    assert!(sent > 1 << 20, "the flood was only {sent} bytes");
+    let messages = sent / message_len;
+    assert!(messages > 10_000, "the flood was only {messages} messages");
     assert!(airgui.connected("evil"), "valid messages are no error");
+}
+
+#[test]
+fn a_title_flood_does_not_starve_the_others_or_the_user() {
+    flood_does_not_starve_the_others_or_the_user(Message::WmName(WmName::new(b"flood")));
+}
+
+#[test]
+fn a_damage_flood_does_not_starve_the_others_or_the_user() {
+    flood_does_not_starve_the_others_or_the_user(Message::ShmImage(ShmImage {
+        x: 0,
+        y: 0,
+        width: 100,
+        height: 100,
+    }));
+}
+
+#[test]
+fn half_a_message_and_then_silence_blocks_nothing() {
+    let (airgui, good) = with_good_qube("");
+    let mut evil = airgui.raw_agent("evil");
+    evil.create_window(1, Rect::new(300, 60, 100, 100), b"mute", Pattern::Gradient);
+    airgui.wait_window("evil", 1);
+    // A WMNAME header and 10 of its 128 bytes; the rest never comes.
+    evil.send_header(MsgType::WmName as u32, 1, TITLE_LEN as u32, &[b'x'; 10])
+        .unwrap();
+    // The daemon keeps the part and waits for the rest without blocking anything else.
+    assert_good_goes_on(&airgui, &good, "half a message");
+    assert!(
+        airgui.connected("evil"),
+        "an unfinished message is no error yet"
+    );
+    drop(evil);
+    airgui.wait_gone("evil");
+    assert_good_goes_on(&airgui, &good, "after the silent qube left");
+}
+
+/// Descriptors airgui has open.
+fn open_descriptors(airgui: &Airgui) -> usize {
+    std::fs::read_dir(format!("/proc/{}/fd", airgui.pid()))
+        .unwrap()
+        .count()
+}
+
+#[test]
+fn connect_disconnect_storms_leak_nothing() {
+    let (airgui, good) = with_good_qube("");
+    let storm = |rounds: u32| {
+        for round in 0..rounds {
+            let mut evil = airgui.raw_agent("evil");
+            evil.create_window(1, Rect::new(300, 60, 64, 64), b"storm", Pattern::Gradient);
+            if round % 2 == 0 {
+                // Half of them leave before airgui has even seen the window.
+                airgui.wait_window("evil", 1);
+            }
+            drop(evil);
+            airgui.wait_gone("evil");
+        }
+    };
+    storm(5);
+    let before = open_descriptors(&airgui);
+    storm(200);
+    assert_good_goes_on(&airgui, &good, "after the storm");
+    let after = open_descriptors(&airgui);
+    assert!(
+        after <= before,
+        "descriptors grew from {before} to {after} over 200 connections"
+    );
 }
 
 #[test]
 fn windows_sharing_pages_cannot_multiply_the_images_past_the_pool_cap() {
     // A 1 MiB cap: the agent's 256 KiB pool fits, and 16 windows of 64 KiB images fill it.
-    let (airgui, _good) = with_good_qube("max_pool_bytes = 1048576");
+    let (airgui, good) = with_good_qube("max_pool_bytes = 1048576");
     let evil = airgui.raw_agent("evil");
     // Every window shows the same 16 pages; window 17 would bring the images past 1 MiB.
     for id in 1..=17 {
@@ -495,7 +574,7 @@ fn windows_sharing_pages_cannot_multiply_the_images_past_the_pool_cap() {
             Err((state, windows))
         }
     });
-    assert_good_goes_on(&airgui, "images past the pool cap");
+    assert_good_goes_on(&airgui, &good, "images past the pool cap");
     assert!(
         airgui.log().contains("window images would hold"),
         "the reason is logged"

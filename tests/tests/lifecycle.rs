@@ -159,3 +159,44 @@ fn the_handshake_tells_the_agent_the_output_size() {
         (Some(1008), Some(500))
     );
 }
+
+#[test]
+fn each_qube_accounts_for_the_memory_its_windows_hold_until_they_go() {
+    let airgui = Setup::new()
+        .qube_with("notes", "yellow", "max_pool_bytes = 4194304")
+        .start();
+    let mut notes = airgui
+        .agent("notes")
+        .window("w=200,h=120,x=60,y=80,title=Big,pattern=gradient")
+        .window("w=100,h=50,x=300,y=80,title=Small,pattern=gradient")
+        .start();
+    airgui.wait_window("notes", 1);
+    airgui.wait_window("notes", 2);
+    let held = wait_for("both windows' images", || {
+        let qube = airgui.qube("notes");
+        if qube["image_bytes"] == (200 * 120 + 100 * 50) * 4 {
+            Ok(qube)
+        } else {
+            Err(qube)
+        }
+    });
+    let (mapped, images) = (
+        held["mapped_bytes"].as_u64().unwrap(),
+        held["image_bytes"].as_u64().unwrap(),
+    );
+    // Each image is mapped whole, in pages: at most a page more per window.
+    assert!(
+        mapped >= images && mapped < images + 2 * 4096,
+        "{mapped} bytes mapped for {images} bytes of images"
+    );
+    assert_eq!(held["max_pool_bytes"], 4194304);
+
+    notes.kill();
+    airgui.wait_gone("notes");
+    let gone = airgui.qube("notes");
+    assert_eq!(
+        (gone["mapped_bytes"].as_u64(), gone["image_bytes"].as_u64()),
+        (Some(0), Some(0)),
+        "{gone}"
+    );
+}

@@ -137,12 +137,21 @@ fn qubes(state: &State) -> Vec<Value> {
         .qubes
         .iter()
         .map(|qube| {
+            let images = qube.windows.values().filter_map(|w| w.image.as_ref());
+            let (mapped, pixels) = images.fold((0u64, 0u64), |(mapped, pixels), image| {
+                let size = u64::from(image.width) * u64::from(image.height) * 4;
+                (mapped + image.view.len() as u64, pixels + size)
+            });
             json!({
                 "name": qube.name(),
                 "label": qube.config.label,
                 "colour": qube.colour.to_string(),
                 "connected": qube.link.is_some(),
                 "windows": qube.windows.len(),
+                // Pool bytes mapped for its window images, and the texture bytes they fill.
+                "mapped_bytes": mapped,
+                "image_bytes": pixels,
+                "max_pool_bytes": qube.config.max_pool_bytes,
             })
         })
         .collect()

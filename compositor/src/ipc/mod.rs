@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "command", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Request {
-    /// The configured qubes: name, label, colour, connected, window count.
+    /// The configured qubes: name, label, colour, connected, window count, and the memory their
+    /// windows hold (pool bytes mapped, image bytes) against their cap.
     Qubes,
     /// Every window: qube, id, sanitized title, geometry, mapped, focused, stacking order.
     Windows,

@@ -5,7 +5,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 CARGO ?= cargo
 FUZZ_SECONDS ?= 60
 
-.PHONY: deps build run run-zones test fuzz bench
+.PHONY: deps build run run-zones test fuzz bench soak
 
 deps:
 	@scripts/install-deps
@@ -38,3 +38,11 @@ BENCH_SECONDS ?= 10
 bench: deps
 	$(CARGO) build --release -p airgui -p guid-protocol -p airgui-bench --bins
 	target/release/airgui-bench --seconds $(BENCH_SECONDS) --out docs/benchmarks.md
+
+# The soak (bench/src/soak.rs): SOAK_SECONDS of qubes, windows, input and clipboard churn with
+# airgui's memory and descriptors sampled; fails if they grow after the warm-up. Writes
+# docs/soak.md.
+SOAK_SECONDS ?= 600
+soak: deps
+	$(CARGO) build --release -p airgui -p guid-protocol -p airgui-bench --bins
+	target/release/airgui-bench --soak $(SOAK_SECONDS)

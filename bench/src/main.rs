@@ -13,6 +13,7 @@
 
 mod procs;
 mod rows;
+mod soak;
 
 use std::process::Command;
 use std::time::Duration;
@@ -25,7 +26,9 @@ struct Options {
     /// Seconds of the idle row (`--idle-seconds`, `BENCH_IDLE_SECONDS`); P6 says 10.
     idle_seconds: f64,
     /// Where the table goes (`--out`, `BENCH_OUT`); `-` writes nothing.
-    out: String,
+    out: Option<String>,
+    /// Run the soak for this many seconds instead of the benchmarks (`--soak`).
+    soak: Option<f64>,
 }
 
 impl Options {
@@ -35,7 +38,8 @@ impl Options {
             seconds: env("BENCH_SECONDS").map_or(10.0, |s| s.parse().expect("BENCH_SECONDS")),
             idle_seconds: env("BENCH_IDLE_SECONDS")
                 .map_or(10.0, |s| s.parse().expect("BENCH_IDLE_SECONDS")),
-            out: env("BENCH_OUT").unwrap_or_else(|| "docs/benchmarks.md".into()),
+            out: env("BENCH_OUT"),
+            soak: None,
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
@@ -43,13 +47,15 @@ impl Options {
             match arg.as_str() {
                 "--seconds" => options.seconds = value().parse().expect("--seconds"),
                 "--idle-seconds" => options.idle_seconds = value().parse().expect("--idle-seconds"),
-                "--out" => options.out = value(),
+                "--out" => options.out = Some(value()),
+                "--soak" => options.soak = Some(value().parse().expect("--soak")),
                 "-h" | "--help" => {
                     println!(
                         "airgui-bench [--seconds S] [--idle-seconds S] [--out FILE|-]\n\
+                         airgui-bench --soak S [--out FILE|-]\n\
                          S: seconds per measurement (default 10; BENCH_SECONDS), idle row \
-                         (default 10; BENCH_IDLE_SECONDS); FILE: default docs/benchmarks.md \
-                         (BENCH_OUT)"
+                         (default 10; BENCH_IDLE_SECONDS), or of the soak; FILE: default \
+                         docs/benchmarks.md, or docs/soak.md for the soak (BENCH_OUT)"
                     );
                     std::process::exit(0);
                 }
@@ -74,6 +80,10 @@ pub struct Row {
 
 fn main() {
     let options = Options::parse();
+    if let Some(seconds) = options.soak {
+        soak(seconds, options.out.as_deref().unwrap_or("docs/soak.md"));
+        return;
+    }
     let seconds = Duration::from_secs_f64(options.seconds);
     let machine = machine();
     eprintln!(
@@ -109,7 +119,8 @@ fn main() {
     table.push(rows::scale());
     let markdown = render(&table);
     println!("{markdown}");
-    if options.out != "-" {
+    let out = options.out.as_deref().unwrap_or("docs/benchmarks.md");
+    if out != "-" {
         let document = format!(
             "# Benchmarks\n\n\
              Written by `make bench` (the `airgui-bench` binary in `bench/`); rerun it to \
@@ -123,9 +134,29 @@ fn main() {
             options.idle_seconds,
             rows::METHOD
         );
-        std::fs::write(&options.out, document)
-            .unwrap_or_else(|error| panic!("writing {}: {error}", options.out));
-        eprintln!("written to {}", options.out);
+        std::fs::write(out, document).unwrap_or_else(|error| panic!("writing {out}: {error}"));
+        eprintln!("written to {out}");
+    }
+}
+
+/// `make soak`: prints the report, writes it to `out` (unless `-`), and exits with 1 if airgui's
+/// memory or descriptors grew.
+fn soak(seconds: f64, out: &str) {
+    let machine = machine();
+    eprintln!("airgui-bench: soak for {seconds} s\n{machine}");
+    let (report, flat) = soak::run(Duration::from_secs_f64(seconds));
+    println!("{report}");
+    if out != "-" {
+        let document = format!(
+            "# Soak\n\nWritten by `make soak` (`airgui-bench --soak`); rerun it to replace this \
+             file. The criterion is in `bench/src/soak.rs` and `docs/security.md`.\n\n\
+             ## Machine\n\n{machine}\n## Result\n\n{report}"
+        );
+        std::fs::write(out, document).unwrap_or_else(|error| panic!("writing {out}: {error}"));
+        eprintln!("written to {out}");
+    }
+    if !flat {
+        std::process::exit(1);
     }
 }
 

@@ -102,9 +102,11 @@ impl Airgui {
         let config_path = dir.path().join("airgui.toml");
         std::fs::write(&config_path, config).expect("write the config");
         let log = dir.path().join("airgui.log");
+        // --test-input: the soak types and clicks through IPC (it changes no measured path).
         let child = Command::new(binary("airgui"))
             .arg("--config")
             .arg(&config_path)
+            .arg("--test-input")
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -185,20 +187,25 @@ impl Airgui {
 
     /// Starts a demo agent for `qube` with these `--window` specs, logging to `log` if given.
     pub fn agent(&self, qube: &str, windows: &[String], log: Option<&Path>) -> Proc {
-        let mut command = Command::new(binary("guid-demo-agent"));
-        command
-            .arg("--connect")
-            .arg(self.dir.path().join(format!("{qube}.sock")));
+        let mut args = Vec::new();
         for window in windows {
-            command.arg("--window").arg(window);
+            args.extend(["--window".to_owned(), window.clone()]);
         }
         if let Some(log) = log {
-            command.arg("--log").arg(log);
+            args.extend(["--log".to_owned(), log.display().to_string()]);
         }
+        self.agent_with(qube, &args)
+    }
+
+    /// Starts a demo agent for `qube` with these arguments after `--connect SOCKET`.
+    pub fn agent_with(&self, qube: &str, args: &[String]) -> Proc {
         let stderr = File::create(self.dir.path().join(format!("{qube}.agent.err")))
             .expect("the agent's stderr file");
         Proc(
-            command
+            Command::new(binary("guid-demo-agent"))
+                .arg("--connect")
+                .arg(self.dir.path().join(format!("{qube}.sock")))
+                .args(args)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(stderr)

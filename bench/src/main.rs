@@ -11,7 +11,10 @@
 // indexing are fine here.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+mod latency;
+mod master;
 mod procs;
+mod rdp_user;
 mod rows;
 mod soak;
 
@@ -103,16 +106,10 @@ fn main() {
         target: "≤ 0.67 × Weston's CPU/frame, ≥ 1.5 × its fps".into(),
         notes: "needs a Weston RDP run and native (Wayland) clients for the same content".into(),
     });
-    table.push(Row {
-        id: "P4",
-        what: "master end to end (slave damage → master frame)",
-        measured: "not measured yet".into(),
-        reference: "one 60 Hz frame: 16.7 ms".into(),
-        target: "p50 ≤ one frame + 5 ms".into(),
-        notes: "the master (zone links into the compositor) is not built yet".into(),
-    });
-    eprintln!("P5: input round trip…");
-    table.push(rows::input_round_trip(200));
+    eprintln!("P4: master end to end…");
+    table.push(master::end_to_end(seconds));
+    eprintln!("P5: input round trip through the master…");
+    table.push(master::input_through_master(200));
     eprintln!("P6: idle…");
     table.push(rows::idle(Duration::from_secs_f64(options.idle_seconds)));
     eprintln!("P7: scale…");

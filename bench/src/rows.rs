@@ -1,17 +1,14 @@
 //! The measured rows: P1 (full-window rate against memcpy), P2 (small-damage latency), P5
 //! (input round trip over RDP), P6 (idle) and P7 (scale).
 
-use std::collections::BTreeMap;
 use std::hint::black_box;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
-use airgui_remote::client::{spawn_zone_links, ZoneEvent, ZoneLinkConfig};
-use airgui_remote::frame::BTN_LEFT;
-use airgui_remote::InputEvent;
 use serde_json::json;
 
-use crate::procs::{context_switches, cpu_seconds, monotonic_us, status_bytes, Airgui, Frame};
+use crate::latency::{damage_sent, damage_to_frame, percentile, DamageToFrame};
+use crate::procs::{context_switches, cpu_seconds, monotonic_us, status_bytes, Airgui};
+use crate::rdp_user::{rdp_table, RdpUser};
 use crate::Row;
 
 /// How each row is measured, appended to docs/benchmarks.md under the table.
@@ -61,25 +58,6 @@ fn memcpy_rate(bytes: usize, time: Duration) -> f64 {
         copies += 1;
     }
     copies as f64 / start.elapsed().as_secs_f64()
-}
-
-/// The `damage_sent` times (CLOCK_MONOTONIC µs) in an agent's log, within [from, to].
-fn damage_sent(log: &Path, from: u64, to: u64) -> Vec<u64> {
-    let text = std::fs::read_to_string(log).unwrap_or_default();
-    text.lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|event| event["event"] == "damage_sent")
-        .filter_map(|event| event["mono_us"].as_u64())
-        .filter(|at| (from..=to).contains(at))
-        .collect()
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
 }
 
 /// P1: full 1920x1080 updates composed per second, against memcpy of the same bytes.
@@ -160,36 +138,8 @@ fn small_damage_at(time: Duration, refresh_hz: u32) -> Row {
     );
     airgui.wait("the window", |a| (a.window_count() == 1).then_some(()));
     std::thread::sleep(Duration::from_secs(1));
-    let mut frames: BTreeMap<u64, Frame> = BTreeMap::new();
-    let start = monotonic_us();
-    let until = Instant::now() + time;
-    let mut gaps = false;
-    while Instant::now() < until {
-        let reply = airgui.frames();
-        if let (Some(first), Some(last)) = (reply.recent.first(), frames.last_key_value()) {
-            gaps |= first.number > last.0 + 1;
-        }
-        frames.extend(reply.recent.into_iter().map(|f| (f.number, f)));
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    // Let the last damage reach a frame, then read the frames once more.
-    std::thread::sleep(Duration::from_millis(200));
-    frames.extend(airgui.frames().recent.into_iter().map(|f| (f.number, f)));
+    let DamageToFrame { latencies, gaps } = damage_to_frame(&airgui, &log, time);
     drop(agent);
-    let end = frames.values().map(|f| f.mono_us).max().unwrap_or(0);
-    let finished: Vec<u64> = frames
-        .values()
-        .filter(|f| f.damaged && f.mono_us >= start)
-        .map(|f| f.mono_us)
-        .collect();
-    let mut latencies: Vec<f64> = damage_sent(&log, start, end)
-        .into_iter()
-        .filter_map(|sent| {
-            let i = finished.partition_point(|&done| done < sent);
-            finished.get(i).map(|done| (done - sent) as f64 / 1000.0)
-        })
-        .collect();
-    latencies.sort_by(f64::total_cmp);
     let (p50, p99) = (percentile(&latencies, 50.0), percentile(&latencies, 99.0));
     let max = latencies.last().copied().unwrap_or(f64::NAN);
     let mut notes = format!(
@@ -282,11 +232,13 @@ pub fn scale() -> Row {
     const QUBES: usize = 50;
     const WINDOWS: usize = 4;
     const ANIMATED: usize = 5;
-    let qubes: Vec<String> = (0..QUBES).map(|i| format!("q{i}")).collect();
-    let mut airgui = Airgui::start(1920, 1080, 60, &qubes);
+    let mut qubes: Vec<String> = (0..QUBES).map(|i| format!("q{i}")).collect();
+    // One more qube takes the keys typed under this load; its window is shown last, on top.
+    qubes.push("input".to_string());
+    let mut airgui = Airgui::start_with(1920, 1080, 60, &qubes, rdp_table);
     let pid = airgui.proc.pid();
     let empty_rss = status_bytes(pid, "VmRSS");
-    let agents: Vec<_> = qubes
+    let agents: Vec<_> = qubes[..QUBES]
         .iter()
         .enumerate()
         .map(|(i, qube)| {
@@ -315,6 +267,20 @@ pub fn scale() -> Row {
     let anon = status_bytes(pid, "RssAnon");
     let shmem = status_bytes(pid, "RssShmem");
     let file = status_bytes(pid, "RssFile");
+    let log = airgui.dir.path().join("input.jsonl");
+    let _input = airgui.agent(
+        "input",
+        &["w=200,h=150,x=860,y=460,pattern=solid:#3465a4".to_string()],
+        Some(&log),
+    );
+    airgui.wait("the input window", |a| {
+        (a.window_count() == total + 1).then_some(())
+    });
+    let user = RdpUser::connect(&airgui);
+    user.click(960, 535);
+    wait_focus(&mut airgui);
+    let latencies = user.key_latencies(200, &log, &mut airgui);
+    let (p50, p99) = (percentile(&latencies, 50.0), percentile(&latencies, 99.0));
     drop(agents);
     let pixels = (total * 320 * 240 * 4) as u64;
     let mb = |bytes: u64| bytes as f64 / 1e6;
@@ -322,7 +288,8 @@ pub fn scale() -> Row {
     let mut notes = format!(
         "RSS = {:.1} MB anonymous + {:.1} MB shared (qubes' pool pages airgui has mapped and \
          touched) + {:.1} MB file; {:.1} MB before any qube connected; {:.0} kB per window \
-         above that; input latency under this load not measured yet (P5 runs alone)",
+         above that; input: 200 presses of A from airgui-remote's RDP client to a 201st window \
+         on top, as in P5, while 5 qubes animate",
         mb(anon),
         mb(shmem),
         mb(file),
@@ -340,32 +307,26 @@ pub fn scale() -> Row {
         id: "P7",
         what: "scale: 50 qubes × 4 windows (320x240), 5 qubes animating",
         measured: format!(
-            "RSS {:.1} MB = {:.2} × pixels ({:.0} kB/window)",
+            "RSS {:.1} MB = {:.2} × pixels ({:.0} kB/window); input p50 {p50:.2} ms, p99 \
+             {p99:.2} ms",
             mb(rss),
             rss as f64 / pixels as f64,
             rss as f64 / total as f64 / 1e3
         ),
         reference: format!("pixels: {:.1} MB (307 kB/window)", mb(pixels)),
-        target: format!("RSS ≤ 1.2 × pixels + 50 MB = {:.1} MB", budget / 1e6),
+        target: format!(
+            "RSS ≤ 1.2 × pixels + 50 MB = {:.1} MB; input p99 ≤ 10 ms",
+            budget / 1e6
+        ),
         notes,
     }
 }
 
-/// P5: a key pressed at an RDP client of the slave (our own `ZoneClients`, as the master will
-/// use) until the focused qube's agent logs its KEYPRESS, both stamped with CLOCK_MONOTONIC.
-pub fn input_round_trip(presses: usize) -> Row {
-    const PASSWORD: &str = "bench-password";
-    let mut airgui = Airgui::start_with(1280, 720, 60, &["bench".to_string()], |dir| {
-        let password = dir.join("rdp.pass");
-        std::fs::write(&password, format!("{PASSWORD}\n")).expect("write the password file");
-        format!(
-            "[rdp]\nlisten = \"127.0.0.1:0\"\nuser = \"bench\"\npassword_file = \"{}\"\n\
-             cert = \"{}\"\nkey = \"{}\"\n",
-            password.display(),
-            dir.join("cert.pem").display(),
-            dir.join("key.pem").display()
-        )
-    });
+/// P5 alone: a key pressed at an RDP client of one airgui (airgui-remote's client, as a master
+/// uses) until the focused qube's agent logs its KEYPRESS, both stamped with CLOCK_MONOTONIC.
+/// The reference of the master's P5 row.
+pub fn input_round_trip(presses: usize) -> Vec<f64> {
+    let mut airgui = Airgui::start_with(1280, 720, 60, &["bench".to_string()], rdp_table);
     let log = airgui.dir.path().join("agent.jsonl");
     let _agent = airgui.agent(
         "bench",
@@ -373,100 +334,17 @@ pub fn input_round_trip(presses: usize) -> Row {
         Some(&log),
     );
     airgui.wait("the window", |a| (a.window_count() == 1).then_some(()));
-    let rdp = airgui.msg(json!({"command": "rdp"}));
-    let (connected, on_connect) = std::sync::mpsc::channel();
-    let link = ZoneLinkConfig {
-        name: "bench".into(),
-        address: rdp["listen"].as_str().expect("the RDP address").to_owned(),
-        user: "bench".into(),
-        password: PASSWORD.into(),
-        fingerprint: rdp["fingerprint"]
-            .as_str()
-            .expect("the fingerprint")
-            .to_owned(),
-        desktop_size: (1280, 720),
-    };
-    // Frames are dropped at once (that takes them); only the connection matters here.
-    let clients = spawn_zone_links(
-        vec![link],
-        Box::new(move |event| {
-            if matches!(event, ZoneEvent::Connected { .. }) {
-                let _ = connected.send(());
-            }
-        }),
-    )
-    .expect("start the RDP client");
-    on_connect
-        .recv_timeout(Duration::from_secs(30))
-        .expect("the RDP client logs in");
-    let send = |event| clients.send_input("bench", event).expect("send input");
+    let user = RdpUser::connect(&airgui);
     // A click gives the window focus, as a user's would.
-    send(InputEvent::PointerMotion { x: 300, y: 250 });
-    send(InputEvent::PointerButton {
-        evdev_button: BTN_LEFT,
-        pressed: true,
-    });
-    send(InputEvent::PointerButton {
-        evdev_button: BTN_LEFT,
-        pressed: false,
-    });
+    user.click(300, 250);
+    wait_focus(&mut airgui);
+    user.key_latencies(presses, &log, &mut airgui)
+}
+
+/// Waits until the airgui's first listed window has focus.
+pub fn wait_focus(airgui: &mut Airgui) {
     airgui.wait("the window to take focus", |a| {
         let windows = a.msg(json!({"command": "windows"}));
         windows["windows"][0]["focused"].as_bool().filter(|f| *f)
     });
-    let mut sent = Vec::with_capacity(presses);
-    for _ in 0..presses {
-        sent.push(monotonic_us());
-        send(InputEvent::Key {
-            evdev_code: KEY_A,
-            pressed: true,
-        });
-        send(InputEvent::Key {
-            evdev_code: KEY_A,
-            pressed: false,
-        });
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let arrived = airgui.wait("every key at the agent", |_| {
-        let arrived = key_presses(&log);
-        (arrived.len() >= presses).then_some(arrived)
-    });
-    let mut latencies: Vec<f64> = sent
-        .iter()
-        .zip(&arrived)
-        .map(|(sent, arrived)| arrived.saturating_sub(*sent) as f64 / 1000.0)
-        .collect();
-    latencies.sort_by(f64::total_cmp);
-    let (p50, p99) = (percentile(&latencies, 50.0), percentile(&latencies, 99.0));
-    let mut notes = format!(
-        "{presses} presses of A, 20 ms apart, from airgui-remote's RDP client over loopback (NLA, \
-         fast-path) to the demo agent's KEYPRESS"
-    );
-    if p99 > 10.0 {
-        notes.push_str(&format!("; **p99 above target** ({p99:.2} ms > 10 ms)"));
-    }
-    Row {
-        id: "P5",
-        what: "input round trip: RDP client key → KEYPRESS at the agent",
-        measured: format!("p50 {p50:.2} ms, p99 {p99:.2} ms"),
-        reference: "–".into(),
-        target: "p99 ≤ 10 ms".into(),
-        notes,
-    }
-}
-
-/// evdev code of A; the agent logs it as X keycode 38.
-const KEY_A: u32 = 30;
-const X_KEYCODE_A: u64 = 38;
-
-/// When the agent logged each press of A (CLOCK_MONOTONIC µs).
-fn key_presses(log: &Path) -> Vec<u64> {
-    let text = std::fs::read_to_string(log).unwrap_or_default();
-    text.lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|event| {
-            event["event"] == "keypress" && event["type"] == 2 && event["keycode"] == X_KEYCODE_A
-        })
-        .filter_map(|event| event["mono_us"].as_u64())
-        .collect()
 }

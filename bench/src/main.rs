@@ -17,6 +17,7 @@ mod procs;
 mod rdp_user;
 mod rows;
 mod soak;
+mod weston;
 
 use std::process::Command;
 use std::time::Duration;
@@ -32,6 +33,8 @@ struct Options {
     out: Option<String>,
     /// Run the soak for this many seconds instead of the benchmarks (`--soak`).
     soak: Option<f64>,
+    /// The rows to measure, such as `P3,P4` (`--rows`, `BENCH_ROWS`); all by default.
+    rows: Option<Vec<String>>,
 }
 
 impl Options {
@@ -43,6 +46,7 @@ impl Options {
                 .map_or(10.0, |s| s.parse().expect("BENCH_IDLE_SECONDS")),
             out: env("BENCH_OUT"),
             soak: None,
+            rows: env("BENCH_ROWS").map(|rows| split_rows(&rows)),
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
@@ -52,9 +56,11 @@ impl Options {
                 "--idle-seconds" => options.idle_seconds = value().parse().expect("--idle-seconds"),
                 "--out" => options.out = Some(value()),
                 "--soak" => options.soak = Some(value().parse().expect("--soak")),
+                "--rows" => options.rows = Some(split_rows(&value())),
                 "-h" | "--help" => {
                     println!(
-                        "airgui-bench [--seconds S] [--idle-seconds S] [--out FILE|-]\n\
+                        "airgui-bench [--seconds S] [--idle-seconds S] [--rows P1,P2,..] \
+                         [--out FILE|-]\n\
                          airgui-bench --soak S [--out FILE|-]\n\
                          S: seconds per measurement (default 10; BENCH_SECONDS), idle row \
                          (default 10; BENCH_IDLE_SECONDS), or of the soak; FILE: default \
@@ -68,7 +74,23 @@ impl Options {
         assert!(options.seconds >= 1.0, "--seconds must be at least 1");
         options
     }
+
+    /// Whether row `id` (such as "P3") is to be measured.
+    fn wants(&self, id: &str) -> bool {
+        self.rows
+            .as_ref()
+            .is_none_or(|rows| rows.iter().any(|row| row == id))
+    }
 }
+
+fn split_rows(rows: &str) -> Vec<String> {
+    rows.split(',')
+        .map(|row| row.trim().to_uppercase())
+        .collect()
+}
+
+/// A measurement giving one or more rows.
+type Measure<'a> = dyn Fn() -> Vec<Row> + 'a;
 
 /// One line of the table.
 #[derive(Debug)]
@@ -93,27 +115,33 @@ fn main() {
         "airgui-bench: {} s per measurement\n{machine}",
         options.seconds
     );
+    let idle = Duration::from_secs_f64(options.idle_seconds);
+    let measures: [(&str, &str, &Measure); 7] = [
+        ("P1", "full-window updates", &|| {
+            vec![rows::full_window(seconds)]
+        }),
+        ("P2", "small damage latency", &|| {
+            rows::small_damage(seconds)
+        }),
+        ("P3", "against Weston's RDP backend", &|| {
+            vec![weston::against_weston(seconds)]
+        }),
+        ("P4", "master end to end", &|| {
+            vec![master::end_to_end(seconds)]
+        }),
+        ("P5", "input round trip through the master", &|| {
+            vec![master::input_through_master(200)]
+        }),
+        ("P6", "idle", &|| vec![rows::idle(idle)]),
+        ("P7", "scale", &|| vec![rows::scale()]),
+    ];
     let mut table = Vec::new();
-    eprintln!("P1: full-window updates…");
-    table.push(rows::full_window(seconds));
-    eprintln!("P2: small damage latency…");
-    table.extend(rows::small_damage(seconds));
-    table.push(Row {
-        id: "P3",
-        what: "slave over RDP vs Weston's RDP backend",
-        measured: "not measured yet".into(),
-        reference: "Weston 10: ~36 fps, ~4.4 ms CPU/frame".into(),
-        target: "≤ 0.67 × Weston's CPU/frame, ≥ 1.5 × its fps".into(),
-        notes: "needs a Weston RDP run and native (Wayland) clients for the same content".into(),
-    });
-    eprintln!("P4: master end to end…");
-    table.push(master::end_to_end(seconds));
-    eprintln!("P5: input round trip through the master…");
-    table.push(master::input_through_master(200));
-    eprintln!("P6: idle…");
-    table.push(rows::idle(Duration::from_secs_f64(options.idle_seconds)));
-    eprintln!("P7: scale…");
-    table.push(rows::scale());
+    for (id, what, measure) in measures {
+        if options.wants(id) {
+            eprintln!("{id}: {what}…");
+            table.extend(measure());
+        }
+    }
     let markdown = render(&table);
     println!("{markdown}");
     let out = options.out.as_deref().unwrap_or("docs/benchmarks.md");

@@ -13,8 +13,8 @@ use serde_json::json;
 
 use crate::procs::{monotonic_us, Airgui};
 
-const USER: &str = "bench";
-const PASSWORD: &str = "bench-password";
+pub const USER: &str = "bench";
+pub const PASSWORD: &str = "bench-password";
 
 /// evdev code of A; the agent logs it as X keycode 38.
 const KEY_A: u32 = 30;

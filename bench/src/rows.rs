@@ -1,5 +1,6 @@
-//! The measured rows: P1 (full-window rate against memcpy), P2 (small-damage latency), P5
-//! (input round trip over RDP), P6 (idle) and P7 (scale).
+//! The rows of one airgui: P1 (full-window rate against memcpy), P2 (small-damage latency), P6
+//! (idle), P7 (scale, with input latency under that load), and the lone-airgui input round
+//! trip that is P5's reference. P3 is in `weston.rs`, P4 and P5 in `master.rs`.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -33,18 +34,35 @@ clock for the whole machine, so the latency of a SHMIMAGE is the time to the fir
 damage that finished after it. `frames` keeps 64 frames, so the bench reads it every 100 ms. \
 Measured twice: with the default `refresh_hz = 60` (airgui draws at most once per 16.7 ms, so \
 damage arriving soon after a frame waits for the next slot) and with `refresh_hz = 1000`.\n\
-* **P5**: a release airgui with `[rdp]` on loopback and one demo qube window; airgui-remote's \
-RDP client (the one a master uses: pinned fingerprint, NLA, fast-path input) clicks the window to \
-focus it, then presses and releases A 200 times, 20 ms apart, stamping each press with \
-CLOCK_MONOTONIC as it hands it to the client; the agent stamps each KEYPRESS it receives \
-(`mono_us` in its log). The n-th press pairs with the n-th KEYPRESS.\n\
+* **P3**: `weston-simple-shm` (250x250, redrawn whole at each frame callback) served at \
+1280x720: in a qube under `airgui agent` with a headless airgui's RDP server, and under \
+`weston --backend=rdp-backend.so` (Weston 10, desktop shell, TLS). The viewer is `xfreerdp /rfx` \
+on Xvfb, through a loopback relay that counts the bytes the server sends; the client starts \
+once the viewer shows the desktop (Weston's RDP output does not repaint without a viewer). \
+Frames are the client's commits (`WAYLAND_DEBUG=1`: each compositor paces them by its frame \
+callbacks); server CPU is airgui plus the qube's agent, or Weston. airgui is also measured \
+with airgui-remote's client (QOIZ over NLA), which Weston cannot serve (no NLA).\n\
+* **P4**: a headless slave (1280x720) with one window `w=640,h=480,animate=square,fps=60` and a \
+headless master (1920x1080) linked to it over loopback; the slave's agent stamps each SHMIMAGE \
+(`damage_sent`), the master's `frames` each composed frame (`mono_us`), as in P2: the latency of \
+a SHMIMAGE is the time to the first damaged master frame finished after it. The master's \
+frames per second are counted over the same interval.\n\
+* **P5**: a slave with one demo qube window and a master linked to it, the master serving RDP; \
+airgui-remote's RDP client (the one a master uses: pinned fingerprint, NLA, fast-path input) \
+logs in to the master, clicks the window inside the zone to focus it, then presses and \
+releases A 200 times, 20 ms apart, stamping each press with CLOCK_MONOTONIC as it hands it to \
+the client; the slave's agent stamps each KEYPRESS it receives (`mono_us` in its log). The n-th \
+press pairs with the n-th KEYPRESS. The reference is the same with the client logged in to a \
+lone airgui.\n\
 * **P6**: 5 qubes with 2 still windows each (640x480); after they are shown and 2 s have \
 passed, airgui's CPU time (utime + stime of /proc/PID/stat) and context switches (voluntary + \
 involuntary, summed over /proc/PID/task/*/status) over the interval, and the frames composed.\n\
 * **P7**: 50 qubes with 4 windows of 320x240 each (200 windows); 5 qubes animate their windows \
 (`animate=square,fps=30`). airgui's VmRSS (/proc/PID/status) after all 200 windows are shown \
 and 3 s have passed, against the windows' own pixel bytes (200 × 320 × 240 × 4). Shared pages \
-of the qubes' pools that airgui maps count in its RSS (RssShmem) once touched.\n";
+of the qubes' pools that airgui maps count in its RSS (RssShmem) once touched. Then a 201st \
+window (another qube) is shown on top and P5's key presses go to it through airgui's RDP \
+server while the 5 qubes go on animating.\n";
 
 /// Frames per second of a memcpy of `bytes`, on this thread, for about `time`.
 fn memcpy_rate(bytes: usize, time: Duration) -> f64 {

@@ -37,7 +37,7 @@ fuzz: deps
 BENCH_SECONDS ?= 10
 bench: deps
 	$(CARGO) build --release -p airgui -p guid-protocol -p airgui-bench --bins
-	target/release/airgui-bench --seconds $(BENCH_SECONDS) --out docs/benchmarks.md $(if $(BENCH_ROWS),--rows $(BENCH_ROWS))
+	target/release/airgui-bench --seconds $(BENCH_SECONDS) --out docs/benchmarks.md
 
 # The soak (bench/src/soak.rs): SOAK_SECONDS of qubes, windows, input and clipboard churn with
 # airgui's memory and descriptors sampled; fails if they grow after the warm-up. Writes

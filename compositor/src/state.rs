@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 use airgui_remote::client::ZoneClients;
 use airgui_remote::{FrameRef, RdpServerHandle};
 use guid_protocol::{Message, Rect, WindowId};
-use smithay::input::keyboard::XkbConfig;
 use smithay::input::{Seat, SeatState};
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
 use smithay::reexports::calloop::{LoopHandle, RegistrationToken};
@@ -17,7 +16,7 @@ use tracing::{error, warn};
 use crate::backend::Backend;
 use crate::clipboard::Clipboard;
 use crate::config::Config;
-use crate::input::keymap::KeyResolver;
+use crate::input::keymap::{add_keyboard, KeyResolver};
 use crate::input::InputState;
 use crate::qubes::{self, Qube, WindowKey};
 use crate::render::decorations::ZONE_GAP;
@@ -114,21 +113,7 @@ impl State {
         let mut seat_state = SeatState::new();
         let mut seat = seat_state.new_seat("seat0");
         let keyboard = &config.keyboard;
-        let xkb = XkbConfig {
-            rules: "",
-            model: &keyboard.model,
-            layout: &keyboard.layout,
-            variant: &keyboard.variant,
-            options: (!keyboard.options.is_empty()).then(|| keyboard.options.clone()),
-        };
-        let delay = i32::try_from(keyboard.repeat_delay_ms).unwrap_or(i32::MAX);
-        let rate = i32::try_from(keyboard.repeat_rate_hz).unwrap_or(i32::MAX);
-        seat.add_keyboard(xkb, delay, rate).map_err(|error| {
-            anyhow::anyhow!(
-                "cannot load the keymap (keyboard.layout = {:?}): {error}; is xkb-data installed?",
-                keyboard.layout
-            )
-        })?;
+        add_keyboard(&mut seat, keyboard)?;
         seat.add_pointer();
         let keys = KeyResolver::new(keyboard)?;
         let metrics = Metrics {

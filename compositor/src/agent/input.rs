@@ -2,25 +2,17 @@
 //! seat, focus as keyboard enter and leave, CLOSE and CONFIGURE through the shell.
 
 use guid_protocol::msg::{kind, Configure, Message, KEYMAP_LEN};
-use smithay::backend::input::{Axis, AxisSource, ButtonState, KeyState};
+use smithay::backend::input::{Axis, AxisSource, KeyState};
 use smithay::desktop::utils::under_from_surface_tree;
 use smithay::desktop::WindowSurfaceType;
 use smithay::input::keyboard::{FilterResult, Keycode};
-use smithay::input::pointer::{AxisFrame, ButtonEvent, MotionEvent};
+use smithay::input::pointer::{AxisFrame, MotionEvent};
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::utils::{Logical, Point, SERIAL_COUNTER};
 
 use super::windows::{self, Role};
 use super::Agent;
-
-/// evdev button codes (linux/input-event-codes.h).
-const BTN_LEFT: u32 = 0x110;
-const BTN_RIGHT: u32 = 0x111;
-const BTN_MIDDLE: u32 = 0x112;
-const BTN_SIDE: u32 = 0x113;
-const BTN_EXTRA: u32 = 0x114;
-/// Pixels one wheel notch scrolls, as libinput reports it.
-const SCROLL_PER_NOTCH: f64 = 15.0;
+use crate::input::{button_event, evdev_button, SCROLL_PER_NOTCH};
 
 /// Where the pointer is, as far as the daemon told us.
 #[derive(Debug, Default)]
@@ -237,25 +229,10 @@ fn pointer_button(agent: &mut Agent, button: u32, pressed: bool) {
         6 => (Axis::Horizontal, -1),
         7 => (Axis::Horizontal, 1),
         _ => {
-            let evdev = match button {
-                1 => BTN_LEFT,
-                2 => BTN_MIDDLE,
-                3 => BTN_RIGHT,
-                8 => BTN_SIDE,
-                9 => BTN_EXTRA,
-                _ => return,
+            let Some(evdev) = evdev_button(button) else {
+                return;
             };
-            let event = ButtonEvent {
-                serial: SERIAL_COUNTER.next_serial(),
-                time,
-                button: evdev,
-                state: if pressed {
-                    ButtonState::Pressed
-                } else {
-                    ButtonState::Released
-                },
-            };
-            pointer.button(agent, &event);
+            pointer.button(agent, &button_event(evdev, pressed, time));
             pointer.frame(agent);
             return;
         }

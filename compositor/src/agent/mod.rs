@@ -26,7 +26,6 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
-use smithay::input::keyboard::XkbConfig;
 use smithay::input::{Seat, SeatState};
 use smithay::output::{Mode as OutputMode, Output, PhysicalProperties, Subpixel};
 use smithay::reexports::calloop::generic::Generic;
@@ -43,7 +42,8 @@ use smithay::wayland::shell::xdg::XdgShellState;
 use smithay::wayland::shm::ShmState;
 use tracing::info;
 
-use crate::config::{Config, KeyboardConfig};
+use crate::config::Config;
+use crate::input::keymap::add_keyboard;
 
 /// `airgui agent`: run the qube side.
 #[derive(Debug, clap::Args)]
@@ -128,6 +128,7 @@ pub fn run(args: AgentArgs) -> anyhow::Result<()> {
     let dh = display.handle();
     let mut seat_state = SeatState::new();
     let mut seat = seat_state.new_wl_seat(&dh, "seat0");
+    // The GUI qube's keymap, so that its X keycodes are the same keys here.
     add_keyboard(&mut seat, &config.keyboard)?;
     seat.add_pointer();
     let output = headless_output(&dh, xconf.width, xconf.height);
@@ -192,26 +193,6 @@ impl Agent {
             tracing::warn!(%error, "flushing the Wayland clients failed");
         }
     }
-}
-
-/// The seat's keyboard with the GUI qube's keymap, so that its X keycodes are the same keys.
-fn add_keyboard(seat: &mut Seat<Agent>, keyboard: &KeyboardConfig) -> anyhow::Result<()> {
-    let xkb = XkbConfig {
-        rules: "",
-        model: &keyboard.model,
-        layout: &keyboard.layout,
-        variant: &keyboard.variant,
-        options: (!keyboard.options.is_empty()).then(|| keyboard.options.clone()),
-    };
-    let delay = i32::try_from(keyboard.repeat_delay_ms).unwrap_or(i32::MAX);
-    let rate = i32::try_from(keyboard.repeat_rate_hz).unwrap_or(i32::MAX);
-    seat.add_keyboard(xkb, delay, rate).map_err(|error| {
-        anyhow::anyhow!(
-            "cannot load the keymap (keyboard.layout = {:?}): {error}; is xkb-data installed?",
-            keyboard.layout
-        )
-    })?;
-    Ok(())
 }
 
 /// One output of the size the daemon announced in its xconf.

@@ -132,6 +132,27 @@ pub fn x_button(evdev: u32) -> Option<u32> {
     }
 }
 
+/// The evdev button of an X button number: the inverse of [`x_button`].
+pub fn evdev_button(x: u32) -> Option<u32> {
+    [BTN_LEFT, BTN_MIDDLE, BTN_RIGHT, BTN_SIDE, BTN_EXTRA]
+        .into_iter()
+        .find(|evdev| x_button(*evdev) == Some(x))
+}
+
+/// A press or release of an evdev button, for a Smithay pointer.
+pub fn button_event(evdev: u32, pressed: bool, time: u32) -> ButtonEvent {
+    ButtonEvent {
+        serial: SERIAL_COUNTER.next_serial(),
+        time,
+        button: evdev,
+        state: if pressed {
+            ButtonState::Pressed
+        } else {
+            ButtonState::Released
+        },
+    }
+}
+
 /// The X state-mask bit of a held button (buttons 1 to 5 only).
 fn x_button_mask(button: u32) -> u32 {
     match button {
@@ -382,16 +403,7 @@ impl State {
         let Some(pointer) = self.airgui.seat.get_pointer() else {
             return;
         };
-        let event = ButtonEvent {
-            serial: SERIAL_COUNTER.next_serial(),
-            time: self.airgui.now_ms(),
-            button: evdev,
-            state: if pressed {
-                ButtonState::Pressed
-            } else {
-                ButtonState::Released
-            },
-        };
+        let event = button_event(evdev, pressed, self.airgui.now_ms());
         pointer.button(self, &event);
         pointer.frame(self);
         // X reports the buttons held before the event, so the mask changes after it is sent.
@@ -466,5 +478,9 @@ mod tests {
         assert_eq!(x_button(BTN_MIDDLE), Some(2));
         assert_eq!(x_button(BTN_RIGHT), Some(3));
         assert_eq!(x_button(0x100), None);
+        for x in [1, 2, 3, 8, 9] {
+            assert_eq!(evdev_button(x).and_then(x_button), Some(x));
+        }
+        assert_eq!(evdev_button(4), None);
     }
 }

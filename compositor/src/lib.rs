@@ -14,6 +14,7 @@ mod render;
 mod shell;
 mod shell_key;
 mod state;
+mod wayland;
 mod zones;
 
 use std::path::PathBuf;
@@ -21,6 +22,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use smithay::reexports::calloop::EventLoop;
+use smithay::reexports::wayland_server::Display;
 
 use crate::backend::{Backend, Headless};
 use crate::config::Config;
@@ -92,7 +94,15 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     };
     let zone = config.zone.name.clone();
     let size = (config.output.width, config.output.height);
-    let mut state = State::new(config, backend, event_loop.handle(), args.test_input)?;
+    let display: Display<State> = Display::new().context("cannot create the Wayland display")?;
+    let mut state = State::new(
+        config,
+        backend,
+        &display.handle(),
+        event_loop.handle(),
+        args.test_input,
+    )?;
+    let wayland_display = wayland::start(&mut state, display)?;
     qubes::link::start_endpoints(&mut state)?;
     let ipc = ipc::server::start(&mut state)?;
     let rdp = rdp::start(&mut state)?;
@@ -105,7 +115,9 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
         ipc.display(),
         ipc.display()
     );
-    for line in [rdp, zones].into_iter().flatten() {
+    let native =
+        wayland_display.map(|name| format!("the GUI qube's own programs: WAYLAND_DISPLAY={name}"));
+    for line in [native, rdp, zones].into_iter().flatten() {
         println!("  {line}");
     }
     event_loop

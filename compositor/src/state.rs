@@ -11,6 +11,7 @@ use smithay::input::keyboard::XkbConfig;
 use smithay::input::{Seat, SeatState};
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
 use smithay::reexports::calloop::{LoopHandle, RegistrationToken};
+use smithay::reexports::wayland_server::DisplayHandle;
 use smithay::utils::SERIAL_COUNTER;
 use tracing::{error, warn};
 
@@ -23,6 +24,7 @@ use crate::qubes::{self, Qube, WindowKey};
 use crate::render::decorations::ZONE_GAP;
 use crate::shell::{Metrics, Shell};
 use crate::shell_key::ShellKey;
+use crate::wayland::Native;
 use crate::zones::Zone;
 
 pub struct State {
@@ -43,6 +45,8 @@ pub struct Airgui {
     /// The links to them.
     pub zone_clients: Option<ZoneClients>,
     pub clipboard: Clipboard,
+    /// The GUI qube's own Wayland clients.
+    pub native: Native,
     pub input: InputState,
     pub keys: KeyResolver,
     pub redraw: RedrawSchedule,
@@ -108,11 +112,14 @@ impl State {
     pub fn new(
         config: Config,
         backend: Backend,
+        display: &DisplayHandle,
         handle: LoopHandle<'static, State>,
         test_input: bool,
     ) -> anyhow::Result<State> {
         let mut seat_state = SeatState::new();
-        let mut seat = seat_state.new_seat("seat0");
+        // A wl_seat global: the GUI qube's own clients get keys and pointer events through it
+        // while one of their surfaces has the focus, and only then.
+        let mut seat = seat_state.new_wl_seat(display, "seat0");
         let keyboard = &config.keyboard;
         let xkb = XkbConfig {
             rules: "",
@@ -142,6 +149,7 @@ impl State {
         };
         let output = (config.output.width, config.output.height);
         let interval = Duration::from_secs(1) / config.output.refresh_hz.max(1);
+        let native = Native::new(display, &config);
         Ok(State {
             backend,
             airgui: Airgui {
@@ -154,6 +162,7 @@ impl State {
                 seat_state,
                 seat,
                 clipboard: Clipboard::default(),
+                native,
                 input: InputState::default(),
                 keys,
                 redraw: RedrawSchedule {
@@ -231,6 +240,8 @@ impl State {
                 error!("cannot hand the frame to the RDP server: {error}");
             }
         }
+        crate::wayland::send_frames(self);
+        crate::wayland::screencopy::frame_drawn(self, &damage);
         self.airgui.frames.record(damage);
     }
 
@@ -245,6 +256,7 @@ impl State {
             return;
         }
         tracing::info!(width, height, "output resized");
+        self.airgui.native.resize_output(width, height);
         for qube in &mut self.airgui.qubes {
             if let Some(link) = &mut qube.link {
                 link.connection.set_output_size(width, height);
@@ -267,6 +279,7 @@ impl State {
                     self.request_zone_size(id, content);
                 }
             }
+            ShellKey::Native(id) => crate::wayland::windows::request_size(self, id, content),
         }
     }
 
@@ -286,6 +299,7 @@ impl State {
         }
         self.refresh_pointer_focus();
         qubes::link::flush_all(self);
+        crate::wayland::flush(self);
     }
 }
 
@@ -310,6 +324,23 @@ impl Airgui {
             Ok(token) => self.redraw.queued = Some(token),
             Err(error) => warn!(%error, "cannot schedule a frame"),
         }
+    }
+
+    /// The colour of the GUI qube's own windows (`native.label`; always a known label once the
+    /// config is valid).
+    pub fn native_colour(&self) -> crate::config::Rgb {
+        self.config
+            .label_colour(&self.config.native.label)
+            .unwrap_or(crate::config::Rgb {
+                r: 0x9a,
+                g: 0x99,
+                b: 0x96,
+            })
+    }
+
+    /// When airgui started: the clock of input event and frame callback times.
+    pub fn started(&self) -> Instant {
+        self.started
     }
 
     /// Milliseconds since start, for input event times.

@@ -64,6 +64,9 @@ struct RunArgs {
 enum BackendKind {
     /// No screen and no GPU: render into memory (cloud zones, tests).
     Headless,
+    /// In a window of another desktop (X11 or Wayland), for development.
+    #[cfg(feature = "winit")]
+    Winit,
 }
 
 /// The `airgui` command: parses the command line and runs what it asks for.
@@ -87,13 +90,22 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     let config = Config::load(args.config.as_deref())?;
     let mut event_loop: EventLoop<'static, State> =
         EventLoop::try_new().context("cannot create the event loop")?;
+    let (width, height) = (config.output.width, config.output.height);
     let backend = match args.backend {
-        BackendKind::Headless => {
-            Backend::Headless(Headless::new(config.output.width, config.output.height)?)
-        }
+        BackendKind::Headless => Backend::Headless(Box::new(Headless::new(width, height)?)),
+        #[cfg(feature = "winit")]
+        BackendKind::Winit => Backend::Winit(Box::new(backend::Winit::new(
+            &event_loop.handle(),
+            width,
+            height,
+        )?)),
     };
     let zone = config.zone.name.clone();
-    let size = (config.output.width, config.output.height);
+    let size = backend.size();
+    let backend_name = backend.name();
+    let mut config = config;
+    // The output is what the backend got (a window may not take the size asked).
+    (config.output.width, config.output.height) = size;
     let display: Display<State> = Display::new().context("cannot create the Wayland display")?;
     let mut state = State::new(
         config,
@@ -102,6 +114,7 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
         event_loop.handle(),
         args.test_input,
     )?;
+    state.airgui.loop_signal = Some(event_loop.get_signal());
     let wayland_display = wayland::start(&mut state, display)?;
     qubes::link::start_endpoints(&mut state)?;
     let ipc = ipc::server::start(&mut state)?;
@@ -109,7 +122,8 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     let zones = zones::start(&mut state)?;
     state.airgui.queue_redraw();
     println!(
-        "airgui: zone {zone}, headless output {}x{}\n  IPC: {}\n  look at it: airgui msg --socket {} screenshot /tmp/airgui.png",
+        "airgui: zone {zone}, {} output {}x{}\n  IPC: {}\n  look at it: airgui msg --socket {} screenshot /tmp/airgui.png",
+        backend_name,
         size.0,
         size.1,
         ipc.display(),

@@ -10,7 +10,7 @@ use guid_protocol::{Message, Rect, WindowId};
 use smithay::input::keyboard::XkbConfig;
 use smithay::input::{Seat, SeatState};
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
-use smithay::reexports::calloop::{LoopHandle, RegistrationToken};
+use smithay::reexports::calloop::{LoopHandle, LoopSignal, RegistrationToken};
 use smithay::reexports::wayland_server::DisplayHandle;
 use smithay::utils::SERIAL_COUNTER;
 use tracing::{error, warn};
@@ -58,6 +58,8 @@ pub struct Airgui {
     pub read_buffer: Vec<u8>,
     /// Whether `airgui msg` may inject input (`--test-input`).
     pub test_input: bool,
+    /// Stops the event loop (set once it runs).
+    pub loop_signal: Option<LoopSignal>,
     /// Qubes to disconnect once the current event is handled, with the reason.
     doomed: Vec<(usize, String)>,
     started: Instant,
@@ -174,6 +176,7 @@ impl State {
                 rdp: None,
                 read_buffer: Vec::new(),
                 test_input,
+                loop_signal: None,
                 doomed: Vec::new(),
                 started: Instant::now(),
             },
@@ -323,6 +326,14 @@ impl Airgui {
         match inserted {
             Ok(token) => self.redraw.queued = Some(token),
             Err(error) => warn!(%error, "cannot schedule a frame"),
+        }
+    }
+
+    /// Ends the event loop: airgui exits (the nested window was closed, the session ended).
+    #[cfg(any(feature = "winit", feature = "udev"))]
+    pub fn stop(&self) {
+        if let Some(signal) = &self.loop_signal {
+            signal.stop();
         }
     }
 

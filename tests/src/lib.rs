@@ -172,6 +172,8 @@ pub struct Setup {
     toml: String,
     rdp: Option<RdpEntry>,
     zone_links: Vec<ZoneLinkEntry>,
+    /// `--backend winit` in a window of this X display, instead of headless.
+    nested_in: Option<String>,
 }
 
 /// A `[[zone_link]]` table to write, see [`Setup::zone_link`].
@@ -210,6 +212,7 @@ impl Default for Setup {
             toml: String::new(),
             rdp: None,
             zone_links: Vec::new(),
+            nested_in: None,
         }
     }
 }
@@ -251,6 +254,13 @@ impl Setup {
             keys: String::new(),
             vchan: true,
         });
+        self
+    }
+
+    /// Runs airgui nested (`--backend winit`) in a window on this X server, rendering with GLES
+    /// (Mesa's software renderer under Xvfb).
+    pub fn nested(mut self, xvfb: &Xvfb) -> Self {
+        self.nested_in = Some(xvfb.display().to_owned());
         self
     }
 
@@ -365,7 +375,7 @@ impl Setup {
         let config_path = dir.path().join("airgui.toml");
         std::fs::write(&config_path, &config).expect("write the configuration");
         let log = dir.path().join("airgui.log");
-        let child = spawn_airgui(dir.path(), &log);
+        let child = spawn_airgui(dir.path(), &log, self.nested_in.as_deref());
         let airgui = Airgui {
             dir: Some(dir),
             child: RefCell::new(child),
@@ -378,6 +388,7 @@ impl Setup {
                 .filter(|q| q.vchan)
                 .map(|q| q.name.clone())
                 .collect(),
+            nested_in: self.nested_in.clone(),
         };
         airgui.wait_answering();
         airgui
@@ -400,14 +411,23 @@ fn write_password(dir: &Path, stem: &str, password: &str) -> PathBuf {
     path
 }
 
-/// Starts `airgui --test-input` with `<dir>/airgui.toml`, its stderr appended to `log`.
-fn spawn_airgui(dir: &Path, log: &Path) -> Child {
+/// Starts `airgui --test-input` with `<dir>/airgui.toml`, its stderr appended to `log`;
+/// headless, or nested in a window on the X display `nested_in`.
+fn spawn_airgui(dir: &Path, log: &Path, nested_in: Option<&str>) -> Child {
     let log = File::options()
         .create(true)
         .append(true)
         .open(log)
         .expect("log file");
-    Command::new(built_binary("airgui"))
+    let mut command = Command::new(built_binary("airgui"));
+    match nested_in {
+        Some(display) => command
+            .args(["--backend", "winit"])
+            .env("DISPLAY", display)
+            .env_remove("WAYLAND_DISPLAY"),
+        None => command.args(["--backend", "headless"]),
+    };
+    command
         .arg("--config")
         .arg(dir.join("airgui.toml"))
         .arg("--test-input")
@@ -433,6 +453,8 @@ pub struct Airgui {
     files: Cell<u32>,
     /// The qubes in connect mode.
     vchan: Vec<String>,
+    /// The X display airgui is nested in, if not headless.
+    nested_in: Option<String>,
 }
 
 /// Where a qube's agent and airgui meet.
@@ -501,7 +523,7 @@ impl Airgui {
             &format!("listen = \"{rdp_address}\""),
         );
         std::fs::write(&config, text).expect("rewrite the configuration");
-        *self.child.borrow_mut() = spawn_airgui(self.dir(), &self.log);
+        *self.child.borrow_mut() = spawn_airgui(self.dir(), &self.log, self.nested_in.as_deref());
         self.wait_answering();
     }
 

@@ -31,7 +31,10 @@ fn make_install_puts_the_binaries_the_example_config_and_the_session_entry_under
     );
     let usr = destdir.path().join("usr");
     for binary in ["bin/airgui", "bin/airgui-session"] {
-        let mode = std::fs::metadata(usr.join(binary)).unwrap().permissions().mode();
+        let mode = std::fs::metadata(usr.join(binary))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o755, 0o755, "{binary} is executable");
     }
     // The example configuration is the built-in defaults, every key documented.
@@ -46,7 +49,10 @@ fn make_install_puts_the_binaries_the_example_config_and_the_session_entry_under
         .lines()
         .find_map(|line| line.strip_prefix("Exec="))
         .expect("an Exec line");
-    assert!(usr.join("bin").join(exec).is_file(), "Exec={exec} is installed");
+    assert!(
+        usr.join("bin").join(exec).is_file(),
+        "Exec={exec} is installed"
+    );
     let launcher = std::fs::read_to_string(usr.join("bin/airgui-session")).unwrap();
     assert!(launcher.contains("--backend udev"), "{launcher}");
     // The installed airgui runs.

@@ -2,6 +2,8 @@
 //! key codes and pointer events in output coordinates, and goes through the same shortcuts,
 //! focus rules and routing whatever its source.
 
+#[cfg(any(feature = "winit", feature = "udev"))]
+mod devices;
 pub mod focus;
 pub mod keymap;
 mod qube_target;

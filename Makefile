@@ -5,7 +5,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 CARGO ?= cargo
 FUZZ_SECONDS ?= 60
 
-.PHONY: deps build run run-zones test fuzz bench soak
+.PHONY: deps build run run-zones test fuzz bench soak install install-files
 
 deps:
 	@scripts/install-deps
@@ -21,7 +21,7 @@ run-zones: deps
 
 test: deps
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
 	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
 	  $(CARGO) nextest run --workspace --no-fail-fast; \
 	else \
@@ -46,3 +46,20 @@ SOAK_SECONDS ?= 600
 soak: deps
 	$(CARGO) build --release -p airgui -p guid-protocol -p airgui-bench --bins
 	target/release/airgui-bench --soak $(SOAK_SECONDS)
+
+# `make install` builds in release and installs under $(DESTDIR)$(PREFIX): the airgui binary, the
+# airgui-session launcher, the example configuration (every key with its default) and the
+# wayland-sessions entry a display manager lists as "airgui". Display managers that read only
+# /usr/share/wayland-sessions want PREFIX=/usr. `install-files` installs what is already built in
+# $(BUILT), without building.
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILT ?= target/release
+install: build
+	$(MAKE) install-files
+
+install-files:
+	install -Dm755 $(BUILT)/airgui $(DESTDIR)$(PREFIX)/bin/airgui
+	install -Dm755 scripts/airgui-session $(DESTDIR)$(PREFIX)/bin/airgui-session
+	install -Dm644 assets/airgui.toml $(DESTDIR)$(PREFIX)/share/airgui/airgui.toml
+	install -Dm644 assets/airgui.desktop $(DESTDIR)$(PREFIX)/share/wayland-sessions/airgui.desktop

@@ -52,6 +52,7 @@ pub struct Config {
     pub ipc: IpcConfig,
     pub keyboard: KeyboardConfig,
     pub decorations: DecorationConfig,
+    pub native: NativeConfig,
     /// The RDP listener; none unless configured.
     #[serde(default)]
     pub rdp: Option<RdpConfig>,
@@ -173,6 +174,18 @@ pub struct KeyboardConfig {
 pub struct DecorationConfig {
     pub border_width: u32,
     pub title_height: u32,
+}
+
+/// The GUI qube's own Wayland clients.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NativeConfig {
+    pub enabled: bool,
+    /// Empty means the first free `wayland-N`.
+    pub socket: String,
+    pub label: String,
+    pub screencopy: bool,
+    pub virtual_keyboard: bool,
 }
 
 /// Why a config was refused.
@@ -302,6 +315,16 @@ impl Config {
         check_range("decorations.border_width", d.border_width, BORDER_WIDTH)?;
         check_range("decorations.title_height", d.title_height, TITLE_HEIGHT)?;
 
+        if self.label_colour(&self.native.label).is_none() {
+            return Err(ConfigError::invalid(
+                "native.label",
+                format!("{:?} is not a label in [labels]", self.native.label),
+            ));
+        }
+        if self.native.socket.contains('\0') {
+            return Err(ConfigError::invalid("native.socket", "contains a NUL byte"));
+        }
+
         let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
         for (i, q) in self.qubes.iter().enumerate() {
             let key = |field: &str| format!("qube[{i}].{field}");
@@ -320,6 +343,17 @@ impl Config {
                         "{:?} is not a label in [labels] (known: {})",
                         q.label,
                         known.join(", ")
+                    ),
+                ));
+            }
+            // A qube window must never look like one of the GUI qube's own.
+            if q.label == self.native.label {
+                return Err(ConfigError::invalid(
+                    key("label"),
+                    format!(
+                        "{:?} is the label of the GUI qube's own windows (native.label); \
+                         choose another",
+                        q.label
                     ),
                 ));
             }

@@ -14,6 +14,7 @@ mod render;
 mod shell;
 mod shell_key;
 mod state;
+mod wayland;
 mod zones;
 
 use std::path::PathBuf;
@@ -21,6 +22,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use smithay::reexports::calloop::EventLoop;
+use smithay::reexports::wayland_server::Display;
 
 use crate::backend::{Backend, Headless};
 use crate::config::Config;
@@ -62,6 +64,9 @@ struct RunArgs {
 enum BackendKind {
     /// No screen and no GPU: render into memory (cloud zones, tests).
     Headless,
+    /// In a window of another desktop (X11 or Wayland), for development.
+    #[cfg(feature = "winit")]
+    Winit,
 }
 
 /// The `airgui` command: parses the command line and runs what it asks for.
@@ -85,27 +90,48 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     let config = Config::load(args.config.as_deref())?;
     let mut event_loop: EventLoop<'static, State> =
         EventLoop::try_new().context("cannot create the event loop")?;
+    let (width, height) = (config.output.width, config.output.height);
     let backend = match args.backend {
-        BackendKind::Headless => {
-            Backend::Headless(Headless::new(config.output.width, config.output.height)?)
-        }
+        BackendKind::Headless => Backend::Headless(Box::new(Headless::new(width, height)?)),
+        #[cfg(feature = "winit")]
+        BackendKind::Winit => Backend::Winit(Box::new(backend::Winit::new(
+            &event_loop.handle(),
+            width,
+            height,
+        )?)),
     };
     let zone = config.zone.name.clone();
-    let size = (config.output.width, config.output.height);
-    let mut state = State::new(config, backend, event_loop.handle(), args.test_input)?;
+    let size = backend.size();
+    let backend_name = backend.name();
+    let mut config = config;
+    // The output is what the backend got (a window may not take the size asked).
+    (config.output.width, config.output.height) = size;
+    let display: Display<State> = Display::new().context("cannot create the Wayland display")?;
+    let mut state = State::new(
+        config,
+        backend,
+        &display.handle(),
+        event_loop.handle(),
+        args.test_input,
+    )?;
+    state.airgui.loop_signal = Some(event_loop.get_signal());
+    let wayland_display = wayland::start(&mut state, display)?;
     qubes::link::start_endpoints(&mut state)?;
     let ipc = ipc::server::start(&mut state)?;
     let rdp = rdp::start(&mut state)?;
     let zones = zones::start(&mut state)?;
     state.airgui.queue_redraw();
     println!(
-        "airgui: zone {zone}, headless output {}x{}\n  IPC: {}\n  look at it: airgui msg --socket {} screenshot /tmp/airgui.png",
+        "airgui: zone {zone}, {} output {}x{}\n  IPC: {}\n  look at it: airgui msg --socket {} screenshot /tmp/airgui.png",
+        backend_name,
         size.0,
         size.1,
         ipc.display(),
         ipc.display()
     );
-    for line in [rdp, zones].into_iter().flatten() {
+    let native =
+        wayland_display.map(|name| format!("the GUI qube's own programs: WAYLAND_DISPLAY={name}"));
+    for line in [native, rdp, zones].into_iter().flatten() {
         println!("  {line}");
     }
     event_loop

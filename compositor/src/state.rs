@@ -9,7 +9,8 @@ use airgui_remote::{FrameRef, RdpServerHandle};
 use guid_protocol::{Message, Rect, WindowId};
 use smithay::input::{Seat, SeatState};
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
-use smithay::reexports::calloop::{LoopHandle, RegistrationToken};
+use smithay::reexports::calloop::{LoopHandle, LoopSignal, RegistrationToken};
+use smithay::reexports::wayland_server::DisplayHandle;
 use smithay::utils::SERIAL_COUNTER;
 use tracing::{error, warn};
 
@@ -22,6 +23,7 @@ use crate::qubes::{self, Qube, WindowKey};
 use crate::render::decorations::ZONE_GAP;
 use crate::shell::{Metrics, Shell};
 use crate::shell_key::ShellKey;
+use crate::wayland::Native;
 use crate::zones::Zone;
 
 pub struct State {
@@ -42,6 +44,8 @@ pub struct Airgui {
     /// The links to them.
     pub zone_clients: Option<ZoneClients>,
     pub clipboard: Clipboard,
+    /// The GUI qube's own Wayland clients.
+    pub native: Native,
     pub input: InputState,
     pub keys: KeyResolver,
     pub redraw: RedrawSchedule,
@@ -53,6 +57,8 @@ pub struct Airgui {
     pub read_buffer: Vec<u8>,
     /// Whether `airgui msg` may inject input (`--test-input`).
     pub test_input: bool,
+    /// Stops the event loop (set once it runs).
+    pub loop_signal: Option<LoopSignal>,
     /// Qubes to disconnect once the current event is handled, with the reason.
     doomed: Vec<(usize, String)>,
     started: Instant,
@@ -107,11 +113,14 @@ impl State {
     pub fn new(
         config: Config,
         backend: Backend,
+        display: &DisplayHandle,
         handle: LoopHandle<'static, State>,
         test_input: bool,
     ) -> anyhow::Result<State> {
         let mut seat_state = SeatState::new();
-        let mut seat = seat_state.new_seat("seat0");
+        // A wl_seat global: the GUI qube's own clients get keys and pointer events through it
+        // while one of their surfaces has the focus, and only then.
+        let mut seat = seat_state.new_wl_seat(display, "seat0");
         let keyboard = &config.keyboard;
         add_keyboard(&mut seat, keyboard)?;
         seat.add_pointer();
@@ -127,6 +136,7 @@ impl State {
         };
         let output = (config.output.width, config.output.height);
         let interval = Duration::from_secs(1) / config.output.refresh_hz.max(1);
+        let native = Native::new(display, &config);
         Ok(State {
             backend,
             airgui: Airgui {
@@ -139,6 +149,7 @@ impl State {
                 seat_state,
                 seat,
                 clipboard: Clipboard::default(),
+                native,
                 input: InputState::default(),
                 keys,
                 redraw: RedrawSchedule {
@@ -150,6 +161,7 @@ impl State {
                 rdp: None,
                 read_buffer: Vec::new(),
                 test_input,
+                loop_signal: None,
                 doomed: Vec::new(),
                 started: Instant::now(),
             },
@@ -216,6 +228,8 @@ impl State {
                 error!("cannot hand the frame to the RDP server: {error}");
             }
         }
+        crate::wayland::send_frames(self);
+        crate::wayland::screencopy::frame_drawn(self, &damage);
         self.airgui.frames.record(damage);
     }
 
@@ -230,6 +244,7 @@ impl State {
             return;
         }
         tracing::info!(width, height, "output resized");
+        self.airgui.native.resize_output(width, height);
         for qube in &mut self.airgui.qubes {
             if let Some(link) = &mut qube.link {
                 link.connection.set_output_size(width, height);
@@ -252,6 +267,7 @@ impl State {
                     self.request_zone_size(id, content);
                 }
             }
+            ShellKey::Native(id) => crate::wayland::windows::request_size(self, id, content),
         }
     }
 
@@ -271,6 +287,7 @@ impl State {
         }
         self.refresh_pointer_focus();
         qubes::link::flush_all(self);
+        crate::wayland::flush(self);
     }
 }
 
@@ -295,6 +312,31 @@ impl Airgui {
             Ok(token) => self.redraw.queued = Some(token),
             Err(error) => warn!(%error, "cannot schedule a frame"),
         }
+    }
+
+    /// Ends the event loop: airgui exits (the nested window was closed, the session ended).
+    #[cfg(any(feature = "winit", feature = "udev"))]
+    pub fn stop(&self) {
+        if let Some(signal) = &self.loop_signal {
+            signal.stop();
+        }
+    }
+
+    /// The colour of the GUI qube's own windows (`native.label`; always a known label once the
+    /// config is valid).
+    pub fn native_colour(&self) -> crate::config::Rgb {
+        self.config
+            .label_colour(&self.config.native.label)
+            .unwrap_or(crate::config::Rgb {
+                r: 0x9a,
+                g: 0x99,
+                b: 0x96,
+            })
+    }
+
+    /// When airgui started: the clock of input event and frame callback times.
+    pub fn started(&self) -> Instant {
+        self.started
     }
 
     /// Milliseconds since start, for input event times.

@@ -7,6 +7,8 @@
 //! * [`Airgui::agent`] starts a `guid-demo-agent` for a qube ([`Agent`], with its JSON event log);
 //! * [`Airgui::qube_agent`] starts `airgui agent` for a qube ([`QubeAgent`]), a Wayland
 //!   compositor in the qube, and [`QubeAgent::app`] runs real applications in it ([`App`]);
+//! * [`Airgui::native_app`] runs a real Wayland application as one of the GUI qube's own
+//!   programs, a client of airgui itself, and [`Airgui::grim`] photographs the output with `grim`;
 //! * [`RawAgent`] is a qube written here, byte by byte, that can break every rule of the protocol;
 //! * [`wait_until`] polls a condition with a generous timeout: tests never sleep to synchronise;
 //! * [`Setup::rdp`] makes airgui serve RDP, and [`Xvfb`] with [`FreeRdp`] look at it through a
@@ -69,6 +71,8 @@ pub fn label_colour(label: &str) -> [u8; 3] {
         "blue" => 0x3465a4,
         "purple" => 0x75507b,
         "black" => 0x000000,
+        // The GUI qube's own windows (`native.label`).
+        "gui" => 0x9a9996,
         other => panic!("no label {other:?}"),
     })
 }
@@ -124,6 +128,41 @@ pub fn wait_for<T, S: Debug>(what: &str, condition: impl FnMut() -> Result<T, S>
     wait_until(what, PATIENCE, condition)
 }
 
+/// Waits until some pixel of `rect` differs from `before`; returns the new screenshot.
+pub fn wait_change(airgui: &Airgui, what: &str, rect: Rect, before: &Image) -> Image {
+    wait_for(what, || {
+        let now = airgui.screenshot();
+        if now.mismatches(rect, |x, y| before.pixel(x, y)).is_empty() {
+            Err(rect)
+        } else {
+            Ok(now)
+        }
+    })
+}
+
+/// The title bar is the label's colour, mostly (the title text and close button are drawn on
+/// it): airgui's decorations, not the client's.
+pub fn assert_decorated(shot: &Image, window: &Window, label: &str) {
+    let bar = window.title_bar();
+    let coloured = shot.count(bar, label_colour(label));
+    assert!(
+        coloured * 2 > bar.area() as usize,
+        "only {coloured} of the {} title bar pixels are {label}",
+        bar.area()
+    );
+}
+
+/// Waits until `path` holds `expected`.
+pub fn wait_file(path: &Path, expected: &str) {
+    wait_for(
+        &format!("{} to hold {expected:?}", path.display()),
+        || match std::fs::read_to_string(path) {
+            Ok(text) if text == expected => Ok(()),
+            other => Err(other.map_err(|e| e.to_string())),
+        },
+    );
+}
+
 /// What an airgui is started with: the output size, the qubes and any other TOML.
 #[derive(Clone, Debug)]
 pub struct Setup {
@@ -133,6 +172,8 @@ pub struct Setup {
     toml: String,
     rdp: Option<RdpEntry>,
     zone_links: Vec<ZoneLinkEntry>,
+    /// `--backend winit` in a window of this X display, instead of headless.
+    nested_in: Option<String>,
 }
 
 /// A `[[zone_link]]` table to write, see [`Setup::zone_link`].
@@ -171,6 +212,7 @@ impl Default for Setup {
             toml: String::new(),
             rdp: None,
             zone_links: Vec::new(),
+            nested_in: None,
         }
     }
 }
@@ -212,6 +254,13 @@ impl Setup {
             keys: String::new(),
             vchan: true,
         });
+        self
+    }
+
+    /// Runs airgui nested (`--backend winit`) in a window on this X server, rendering with GLES
+    /// (Mesa's software renderer under Xvfb).
+    pub fn nested(mut self, xvfb: &Xvfb) -> Self {
+        self.nested_in = Some(xvfb.display().to_owned());
         self
     }
 
@@ -326,7 +375,7 @@ impl Setup {
         let config_path = dir.path().join("airgui.toml");
         std::fs::write(&config_path, &config).expect("write the configuration");
         let log = dir.path().join("airgui.log");
-        let child = spawn_airgui(dir.path(), &log);
+        let child = spawn_airgui(dir.path(), &log, self.nested_in.as_deref());
         let airgui = Airgui {
             dir: Some(dir),
             child: RefCell::new(child),
@@ -339,6 +388,7 @@ impl Setup {
                 .filter(|q| q.vchan)
                 .map(|q| q.name.clone())
                 .collect(),
+            nested_in: self.nested_in.clone(),
         };
         airgui.wait_answering();
         airgui
@@ -361,18 +411,29 @@ fn write_password(dir: &Path, stem: &str, password: &str) -> PathBuf {
     path
 }
 
-/// Starts `airgui --test-input` with `<dir>/airgui.toml`, its stderr appended to `log`.
-fn spawn_airgui(dir: &Path, log: &Path) -> Child {
+/// Starts `airgui --test-input` with `<dir>/airgui.toml`, its stderr appended to `log`;
+/// headless, or nested in a window on the X display `nested_in`.
+fn spawn_airgui(dir: &Path, log: &Path, nested_in: Option<&str>) -> Child {
     let log = File::options()
         .create(true)
         .append(true)
         .open(log)
         .expect("log file");
-    Command::new(built_binary("airgui"))
+    let mut command = Command::new(built_binary("airgui"));
+    match nested_in {
+        Some(display) => command
+            .args(["--backend", "winit"])
+            .env("DISPLAY", display)
+            .env_remove("WAYLAND_DISPLAY"),
+        None => command.args(["--backend", "headless"]),
+    };
+    command
         .arg("--config")
         .arg(dir.join("airgui.toml"))
         .arg("--test-input")
         .env("NO_COLOR", "1")
+        // The GUI qube's own Wayland socket goes here, the first free wayland-N.
+        .env("XDG_RUNTIME_DIR", dir)
         .stdin(Stdio::null())
         .stdout(File::create(dir.join("airgui.out")).expect("stdout file"))
         .stderr(log)
@@ -392,6 +453,8 @@ pub struct Airgui {
     files: Cell<u32>,
     /// The qubes in connect mode.
     vchan: Vec<String>,
+    /// The X display airgui is nested in, if not headless.
+    nested_in: Option<String>,
 }
 
 /// Where a qube's agent and airgui meet.
@@ -460,7 +523,7 @@ impl Airgui {
             &format!("listen = \"{rdp_address}\""),
         );
         std::fs::write(&config, text).expect("rewrite the configuration");
-        *self.child.borrow_mut() = spawn_airgui(self.dir(), &self.log);
+        *self.child.borrow_mut() = spawn_airgui(self.dir(), &self.log, self.nested_in.as_deref());
         self.wait_answering();
     }
 
@@ -712,12 +775,79 @@ impl Airgui {
     pub fn raw_agent(&self, qube: &str) -> RawAgent {
         RawAgent::connect(&self.qube_socket(qube))
     }
+
+    /// What `native` says: `wayland_display`, `label`, `colour`, `screencopy`.
+    pub fn native(&self) -> Value {
+        self.msg(json!({"command": "native"}))
+    }
+
+    /// The GUI qube's own Wayland socket, as `WAYLAND_DISPLAY` (in the test's directory).
+    pub fn wayland_display(&self) -> String {
+        let native = self.native();
+        native["wayland_display"]
+            .as_str()
+            .unwrap_or_else(|| panic!("airgui serves no Wayland socket: {native}"))
+            .into()
+    }
+
+    /// Starts `program` as one of the GUI qube's own programs: a Wayland client of airgui.
+    pub fn native_app(&self, program: &str, args: &[&str]) -> App {
+        let log = self.next_file(&format!("gui-{program}"), "out");
+        App::start(
+            self.dir(),
+            std::ffi::OsStr::new(&self.wayland_display()),
+            &self.dir().join("gui-config"),
+            &log.file_stem().expect("a file name").to_string_lossy(),
+            program,
+            args,
+        )
+    }
+
+    /// The GUI qube's own windows, topmost first.
+    pub fn native_windows(&self) -> Vec<Window> {
+        self.windows().into_iter().filter(|w| w.native).collect()
+    }
+
+    /// Waits until a mapped native window `matches`.
+    pub fn wait_native_window(&self, what: &str, matches: impl Fn(&Window) -> bool) -> Window {
+        wait_for(what, || {
+            let windows = self.native_windows();
+            match windows.iter().find(|w| w.mapped && matches(w)) {
+                Some(window) => Ok(window.clone()),
+                None => Err(windows),
+            }
+        })
+    }
+
+    /// The output as `grim` (a client of the GUI qube's Wayland socket, through
+    /// wlr-screencopy) sees it.
+    pub fn grim(&self) -> Image {
+        let path = self.next_file("grim", "png");
+        let output = Command::new("grim")
+            .arg(&path)
+            .env("WAYLAND_DISPLAY", self.wayland_display())
+            .env("XDG_RUNTIME_DIR", self.dir())
+            .output()
+            .unwrap_or_else(|error| {
+                panic!("cannot run grim ({error}); scripts/install-deps installs it")
+            });
+        assert!(
+            output.status.success(),
+            "grim failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        Image::read(&path)
+    }
 }
 
 /// A window as `windows` lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Window {
+    /// Empty for the GUI qube's own windows.
     pub qube: String,
+    /// One of the GUI qube's own windows (a client of airgui's Wayland socket).
+    pub native: bool,
     pub id: u32,
     /// Sanitized, without the `[qube]` prefix.
     pub title: String,
@@ -743,7 +873,12 @@ impl Window {
                 .unwrap_or_else(|| panic!("{key} in {value}"))
         };
         Window {
-            qube: value["qube"].as_str().expect("qube").into(),
+            native: flag("native"),
+            qube: if flag("native") {
+                String::new()
+            } else {
+                value["qube"].as_str().expect("qube").into()
+            },
             id: int("id") as u32,
             title: value["title"].as_str().expect("title").into(),
             content: Rect::new(
@@ -854,7 +989,8 @@ pub struct Image {
 }
 
 impl Image {
-    fn read(path: &Path) -> Image {
+    /// Reads an 8-bit RGB PNG (airgui's and grim's screenshots).
+    pub fn read(path: &Path) -> Image {
         let file = File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let mut reader = png::Decoder::new(BufReader::new(file))
             .read_info()
@@ -1543,27 +1679,14 @@ impl QubeAgent {
     /// Starts `program` as a Wayland client of this agent. It must be installed
     /// (scripts/install-deps installs weston and foot); a missing one fails the test.
     pub fn app(&self, program: &str, args: &[&str]) -> App {
-        let output = self.dir.join(format!("{}-{program}.log", self.qube));
-        let file = File::create(&output).expect("the application's output file");
-        let child = Command::new(program)
-            .args(args)
-            .env("WAYLAND_DISPLAY", &self.wayland_display)
-            .env("XDG_RUNTIME_DIR", &self.dir)
-            .env("XDG_CONFIG_HOME", self.config_home())
-            .env("HOME", &self.dir)
-            .env_remove("DISPLAY")
-            .stdin(Stdio::null())
-            .stdout(file.try_clone().expect("dup the output file"))
-            .stderr(file)
-            .spawn()
-            .unwrap_or_else(|error| {
-                panic!("cannot start {program} ({error}); scripts/install-deps installs it")
-            });
-        App {
-            child: RefCell::new(child),
-            name: program.into(),
-            output,
-        }
+        App::start(
+            &self.dir,
+            self.wayland_display.as_os_str(),
+            &self.config_home(),
+            &format!("{}-{program}", self.qube),
+            program,
+            args,
+        )
     }
 
     /// Kills the agent (SIGKILL) and reaps it.
@@ -1594,6 +1717,55 @@ impl Drop for App {
 }
 
 impl App {
+    /// Starts `program` as a Wayland client of the socket `wayland_display`, with its runtime
+    /// directory `dir` and its configuration in `config_home`; its output goes to
+    /// `<dir>/<log>.log`. A missing program fails the test (scripts/install-deps installs it).
+    fn start(
+        dir: &Path,
+        wayland_display: &std::ffi::OsStr,
+        config_home: &Path,
+        log: &str,
+        program: &str,
+        args: &[&str],
+    ) -> App {
+        let output = dir.join(format!("{log}.log"));
+        let file = File::create(&output).expect("the application's output file");
+        let child = Command::new(program)
+            .args(args)
+            .env("WAYLAND_DISPLAY", wayland_display)
+            .env("XDG_RUNTIME_DIR", dir)
+            .env("XDG_CONFIG_HOME", config_home)
+            .env("HOME", dir)
+            .env_remove("DISPLAY")
+            .stdin(Stdio::null())
+            .stdout(file.try_clone().expect("dup the output file"))
+            .stderr(file)
+            .spawn()
+            .unwrap_or_else(|error| {
+                panic!("cannot start {program} ({error}); scripts/install-deps installs it")
+            });
+        App {
+            child: RefCell::new(child),
+            name: program.into(),
+            output,
+        }
+    }
+
+    /// Stops the application (SIGSTOP): it draws nothing more until [`App::resume`].
+    pub fn pause(&self) {
+        self.signal(rustix::process::Signal::STOP);
+    }
+
+    pub fn resume(&self) {
+        self.signal(rustix::process::Signal::CONT);
+    }
+
+    fn signal(&self, signal: rustix::process::Signal) {
+        let pid = self.child.borrow().id();
+        let pid = rustix::process::Pid::from_raw(pid as i32).expect("a pid");
+        rustix::process::kill_process(pid, signal).expect("signal the application");
+    }
+
     /// What the application printed so far.
     pub fn output(&self) -> String {
         std::fs::read_to_string(&self.output).unwrap_or_default()

@@ -24,30 +24,6 @@ fn wait_window_where(
     })
 }
 
-/// Waits until some pixel of `rect` differs from `before`; returns the new screenshot.
-fn wait_change(airgui: &Airgui, what: &str, rect: Rect, before: &Image) -> Image {
-    wait_for(what, || {
-        let now = airgui.screenshot();
-        if now.mismatches(rect, |x, y| before.pixel(x, y)).is_empty() {
-            Err(rect)
-        } else {
-            Ok(now)
-        }
-    })
-}
-
-/// The title bar is the label's colour, mostly (the title text and close button are drawn on
-/// it): the qube's decorations, not the client's.
-fn assert_decorated(shot: &Image, window: &Window, label: &str) {
-    let bar = window.title_bar();
-    let coloured = shot.count(bar, label_colour(label));
-    assert!(
-        coloured * 2 > bar.area() as usize,
-        "only {coloured} of the {} title bar pixels are {label}",
-        bar.area()
-    );
-}
-
 #[test]
 fn weston_simple_shm_appears_decorated_with_its_title_and_keeps_updating() {
     let airgui = Setup::new().qube("work", "blue").start();
@@ -116,17 +92,6 @@ fn a_client_that_resizes_its_window_gets_a_new_image_of_the_new_size() {
 fn foot_writing_to(agent: &QubeAgent, file: &std::path::Path, before: &str) -> App {
     let script = format!("printf '%s\\n' '{before}'; exec cat > '{}'", file.display());
     agent.app("foot", &["sh", "-c", &script])
-}
-
-/// Waits until `path` holds `expected`.
-fn wait_file(path: &std::path::Path, expected: &str) {
-    wait_for(
-        &format!("{} to hold {expected:?}", path.display()),
-        || match std::fs::read_to_string(path) {
-            Ok(text) if text == expected => Ok(()),
-            other => Err(other.map_err(|e| e.to_string())),
-        },
-    );
 }
 
 #[test]

@@ -19,7 +19,6 @@ mod daemon;
 mod frames;
 mod handlers;
 mod input;
-mod socket;
 mod windows;
 
 use std::path::PathBuf;
@@ -30,10 +29,9 @@ use smithay::input::{Seat, SeatState};
 use smithay::output::{Mode as OutputMode, Output, PhysicalProperties, Subpixel};
 use smithay::reexports::calloop::generic::Generic;
 use smithay::reexports::calloop::{EventLoop, Interest, LoopHandle, LoopSignal, Mode, PostAction};
-use smithay::reexports::wayland_server::backend::{ClientData, ClientId, DisconnectReason};
 use smithay::reexports::wayland_server::{Display, DisplayHandle};
 use smithay::utils::Transform;
-use smithay::wayland::compositor::{CompositorClientState, CompositorState};
+use smithay::wayland::compositor::CompositorState;
 use smithay::wayland::output::OutputManagerState;
 use smithay::wayland::selection::data_device::DataDeviceState;
 use smithay::wayland::selection::primary_selection::PrimarySelectionState;
@@ -44,6 +42,7 @@ use tracing::info;
 
 use crate::config::Config;
 use crate::input::keymap::add_keyboard;
+use crate::wayland::{socket, ClientState};
 
 /// `airgui agent`: run the qube side.
 #[derive(Debug, clap::Args)]
@@ -103,17 +102,6 @@ impl Agent {
     }
 }
 
-/// What the agent keeps per Wayland client.
-#[derive(Debug, Default)]
-pub struct ClientState {
-    pub compositor_state: CompositorClientState,
-}
-
-impl ClientData for ClientState {
-    fn initialized(&self, _client_id: ClientId) {}
-    fn disconnected(&self, _client_id: ClientId, _reason: DisconnectReason) {}
-}
-
 /// Runs the agent until the daemon goes away.
 pub fn run(args: AgentArgs) -> anyhow::Result<()> {
     let config = Config::load(args.config.as_deref())?;
@@ -170,7 +158,11 @@ pub fn run(args: AgentArgs) -> anyhow::Result<()> {
         )
         .map_err(|error| anyhow::anyhow!("cannot watch the Wayland display: {error}"))?;
     let (socket, name) = socket::bind(args.wayland_display.as_deref())?;
-    socket::watch(&handle, socket)?;
+    socket::watch(&handle, socket, |agent: &mut Agent, stream| {
+        agent
+            .display
+            .insert_client(stream, std::sync::Arc::new(ClientState::default()))
+    })?;
     daemon::watch(&mut agent)?;
 
     println!("WAYLAND_DISPLAY={name}");

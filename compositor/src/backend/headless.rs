@@ -6,16 +6,14 @@ use guid_protocol::Rect;
 use smithay::backend::allocator::Fourcc;
 use smithay::backend::renderer::damage::OutputDamageTracker;
 use smithay::backend::renderer::pixman::PixmanRenderer;
-use smithay::backend::renderer::{Bind, Color32F, Offscreen};
+use smithay::backend::renderer::{Bind, Offscreen};
 use smithay::reexports::pixman;
 use smithay::utils::Transform;
 
+use super::BACKGROUND;
 use crate::render::{self, WindowTextures};
 use crate::shell_key::ShellKey;
 use crate::state::Airgui;
-
-/// The desktop behind the windows.
-const BACKGROUND: Color32F = Color32F::new(0.125, 0.125, 0.125, 1.0);
 
 pub struct Headless {
     renderer: PixmanRenderer,
@@ -50,6 +48,10 @@ impl Headless {
             textures: WindowTextures::default(),
             size: (width, height),
         })
+    }
+
+    pub fn size(&self) -> (u32, u32) {
+        self.size
     }
 
     pub fn render(&mut self, airgui: &mut Airgui) -> anyhow::Result<Vec<Rect>> {

@@ -2,6 +2,10 @@
 //! own renderer; the shell, decorations and input do not know which one runs.
 
 pub mod headless;
+#[cfg(any(feature = "winit", feature = "udev"))]
+mod shadow;
+#[cfg(feature = "winit")]
+pub mod winit;
 
 use std::path::Path;
 
@@ -11,19 +15,49 @@ use guid_protocol::Rect;
 
 use crate::shell_key::ShellKey;
 use crate::state::Airgui;
+use smithay::backend::renderer::Color32F;
+
 pub use headless::Headless;
+#[cfg(feature = "winit")]
+pub use winit::Winit;
+
+/// The desktop behind the windows, #202020.
+pub const BACKGROUND: Color32F = Color32F::new(0.125, 0.125, 0.125, 1.0);
 
 #[derive(Debug)]
 pub enum Backend {
     /// No screen, no GPU: pixman renders into memory (cloud zones, tests).
-    Headless(Headless),
+    Headless(Box<Headless>),
+    /// In a window of another desktop, rendered with GLES (development).
+    #[cfg(feature = "winit")]
+    Winit(Box<Winit>),
 }
 
 impl Backend {
+    /// What `--backend` named.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Headless(_) => "headless",
+            #[cfg(feature = "winit")]
+            Backend::Winit(_) => "winit",
+        }
+    }
+
+    /// The output's size in pixels.
+    pub fn size(&self) -> (u32, u32) {
+        match self {
+            Backend::Headless(headless) => headless.size(),
+            #[cfg(feature = "winit")]
+            Backend::Winit(winit) => winit.size(),
+        }
+    }
+
     /// Draws a frame; returns the output rectangles that changed.
     pub fn render(&mut self, airgui: &mut Airgui) -> anyhow::Result<Vec<Rect>> {
         match self {
             Backend::Headless(headless) => headless.render(airgui),
+            #[cfg(feature = "winit")]
+            Backend::Winit(winit) => winit.render(airgui),
         }
     }
 
@@ -50,6 +84,8 @@ impl Backend {
     pub fn with_pixels<T>(&self, export: impl FnOnce(FrameRef<'_>) -> T) -> T {
         match self {
             Backend::Headless(headless) => headless.with_pixels(export),
+            #[cfg(feature = "winit")]
+            Backend::Winit(winit) => winit.with_pixels(export),
         }
     }
 
@@ -57,6 +93,8 @@ impl Backend {
     pub fn resize(&mut self, width: u32, height: u32) -> anyhow::Result<()> {
         match self {
             Backend::Headless(headless) => headless.resize(width, height),
+            #[cfg(feature = "winit")]
+            Backend::Winit(winit) => winit.resize(width, height),
         }
     }
 
@@ -64,6 +102,8 @@ impl Backend {
     pub fn forget_window(&mut self, key: ShellKey) {
         match self {
             Backend::Headless(headless) => headless.forget_window(key),
+            #[cfg(feature = "winit")]
+            Backend::Winit(winit) => winit.forget_window(key),
         }
     }
 }

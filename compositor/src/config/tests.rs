@@ -33,6 +33,11 @@ fn defaults_parse_and_hold_the_documented_values() {
     assert_eq!(c.decorations.border_width, 3);
     assert_eq!(c.decorations.title_height, 24);
     assert_eq!(c.ipc.socket, "");
+    assert!(c.native.enabled);
+    assert_eq!(c.native.socket, "");
+    assert_eq!(c.native.label, "gui");
+    assert!(c.native.screencopy);
+    assert!(!c.native.virtual_keyboard);
     let labels = [
         ("red", "#cc0000"),
         ("orange", "#f57900"),
@@ -42,6 +47,7 @@ fn defaults_parse_and_hold_the_documented_values() {
         ("blue", "#3465a4"),
         ("purple", "#75507b"),
         ("black", "#000000"),
+        ("gui", "#9a9996"),
     ];
     assert_eq!(c.labels.0.len(), labels.len());
     for (name, colour) in labels {
@@ -181,6 +187,22 @@ fn qube_names_are_unique() {
         one_qube("").replace("work", "mail")
     ));
     assert_eq!(c.qubes.len(), 2);
+}
+
+#[test]
+fn no_qube_may_wear_the_label_of_the_gui_qubes_own_windows() {
+    let e = err(&one_qube("").replace("blue", "gui"));
+    assert!(
+        e.starts_with("config: qube[0].label: \"gui\" is the label of the GUI qube's own"),
+        "{e}"
+    );
+    // With another native label, "gui" is an ordinary label again.
+    let c = ok(&format!(
+        "[native]\nlabel = \"gray\"\n{}",
+        one_qube("").replace("blue", "gui")
+    ));
+    assert_eq!(c.qubes[0].label, "gui");
+    assert!(err("[native]\nlabel = \"pink\"").starts_with("config: native.label: "));
 }
 
 #[test]

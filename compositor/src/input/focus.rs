@@ -1,6 +1,11 @@
 //! Focus targets of the seat: what can hold the keyboard or the pointer. Each kind turns input
 //! into what its peer understands (`qube_target.rs`: GUI-protocol messages to an agent;
-//! `zone_target.rs`: RDP input to a slave zone).
+//! `zone_target.rs`: RDP input to a slave zone; a native surface: wl_keyboard and wl_pointer
+//! events to the one Wayland client that owns it, through Smithay's own `WlSurface` targets).
+//!
+//! Isolation follows from this: a qube or zone target has no Wayland surface, so while one
+//! holds the focus no native client hears a thing; a native target is no qube's window, so no
+//! qube hears what the GUI qube's programs are sent.
 
 use smithay::backend::input::KeyState;
 use smithay::input::keyboard::{KeyboardTarget, KeysymHandle, ModifiersState};
@@ -12,8 +17,12 @@ use smithay::input::pointer::{
 use smithay::input::touch::{
     DownEvent, MotionEvent as TouchMotionEvent, OrientationEvent, ShapeEvent, TouchTarget, UpEvent,
 };
+use std::borrow::Cow;
+
 use smithay::input::{Seat, SeatHandler, SeatState};
+use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::utils::{IsAlive, Serial};
+use smithay::wayland::seat::WaylandFocus;
 
 use super::x_modifiers;
 use super::zone_target::ZoneTarget;
@@ -21,11 +30,14 @@ use crate::qubes::QubeTarget;
 use crate::shell_key::ShellKey;
 use crate::state::State;
 
-/// What can hold the keyboard or the pointer. The GUI qube's own Wayland clients join later.
+/// What can hold the keyboard or the pointer.
 #[derive(Clone, Debug, PartialEq)]
 pub enum FocusTarget {
     Qube(QubeTarget),
     Zone(ZoneTarget),
+    /// A surface of the GUI qube's own Wayland clients: for the keyboard, a toplevel's root
+    /// surface; for the pointer, the (sub)surface under it.
+    Native(WlSurface),
 }
 
 impl IsAlive for FocusTarget {
@@ -33,6 +45,18 @@ impl IsAlive for FocusTarget {
         match self {
             FocusTarget::Qube(target) => target.alive(),
             FocusTarget::Zone(_) => true,
+            FocusTarget::Native(surface) => surface.alive(),
+        }
+    }
+}
+
+impl WaylandFocus for FocusTarget {
+    /// Only a native target is a Wayland surface: Smithay sends Wayland input events, data
+    /// device offers and virtual keys to nothing else.
+    fn wl_surface(&self) -> Option<Cow<'_, WlSurface>> {
+        match self {
+            FocusTarget::Native(surface) => Some(Cow::Borrowed(surface)),
+            FocusTarget::Qube(_) | FocusTarget::Zone(_) => None,
         }
     }
 }
@@ -44,6 +68,10 @@ impl SeatHandler for State {
 
     fn seat_state(&mut self) -> &mut SeatState<State> {
         &mut self.airgui.seat_state
+    }
+
+    fn focus_changed(&mut self, seat: &Seat<State>, focused: Option<&FocusTarget>) {
+        crate::wayland::handlers::seat::keyboard_focus_changed(self, seat, focused);
     }
 }
 
@@ -59,6 +87,10 @@ impl State {
                 self.airgui.zones.get(id.0)?;
                 Some(FocusTarget::Zone(ZoneTarget(id)))
             }
+            ShellKey::Native(id) => {
+                let window = self.airgui.native.windows.get(id)?;
+                Some(FocusTarget::Native(window.wl_surface().clone()))
+            }
         }
     }
 }
@@ -66,47 +98,61 @@ impl State {
 impl KeyboardTarget<State> for FocusTarget {
     fn enter(
         &self,
-        _seat: &Seat<State>,
+        seat: &Seat<State>,
         data: &mut State,
         keys: Vec<KeysymHandle<'_>>,
-        _serial: Serial,
+        serial: Serial,
     ) {
         match self {
             FocusTarget::Qube(target) => target.keyboard_enter(data, &keys),
             FocusTarget::Zone(target) => target.keyboard_enter(data),
+            FocusTarget::Native(surface) => {
+                KeyboardTarget::enter(surface, seat, data, keys, serial);
+            }
         }
     }
 
-    fn leave(&self, _seat: &Seat<State>, data: &mut State, _serial: Serial) {
+    fn leave(&self, seat: &Seat<State>, data: &mut State, serial: Serial) {
         match self {
             FocusTarget::Qube(target) => target.keyboard_leave(data),
             FocusTarget::Zone(target) => target.keyboard_leave(data),
+            FocusTarget::Native(surface) => KeyboardTarget::leave(surface, seat, data, serial),
         }
     }
 
     fn key(
         &self,
-        _seat: &Seat<State>,
+        seat: &Seat<State>,
         data: &mut State,
         key: KeysymHandle<'_>,
         state: KeyState,
-        _serial: Serial,
-        _time: u32,
+        serial: Serial,
+        time: u32,
     ) {
         match self {
             FocusTarget::Qube(target) => target.key(data, &key, state),
             FocusTarget::Zone(target) => target.key(data, &key, state),
+            FocusTarget::Native(surface) => {
+                KeyboardTarget::key(surface, seat, data, key, state, serial, time);
+            }
         }
     }
 
     fn modifiers(
         &self,
-        _seat: &Seat<State>,
+        seat: &Seat<State>,
         data: &mut State,
         modifiers: ModifiersState,
-        _serial: Serial,
+        serial: Serial,
     ) {
-        data.airgui.input.x_modifiers = x_modifiers(&modifiers);
+        match self {
+            FocusTarget::Native(surface) => {
+                KeyboardTarget::modifiers(surface, seat, data, modifiers, serial);
+            }
+            FocusTarget::Qube(_) | FocusTarget::Zone(_) => {
+                data.airgui.input.x_modifiers = x_modifiers(&modifiers);
+            }
+        }
     }
 }
 
@@ -115,13 +161,15 @@ impl PointerTarget<State> for FocusTarget {
         match self {
             FocusTarget::Qube(target) => target.pointer_enter(seat, data, event),
             FocusTarget::Zone(target) => target.motion(data, event),
+            FocusTarget::Native(surface) => PointerTarget::enter(surface, seat, data, event),
         }
     }
 
-    fn motion(&self, _seat: &Seat<State>, data: &mut State, event: &MotionEvent) {
+    fn motion(&self, seat: &Seat<State>, data: &mut State, event: &MotionEvent) {
         match self {
             FocusTarget::Qube(target) => target.motion(data, event),
             FocusTarget::Zone(target) => target.motion(data, event),
+            FocusTarget::Native(surface) => PointerTarget::motion(surface, seat, data, event),
         }
     }
 
@@ -133,21 +181,27 @@ impl PointerTarget<State> for FocusTarget {
     ) {
     }
 
-    fn button(&self, _seat: &Seat<State>, data: &mut State, event: &ButtonEvent) {
+    fn button(&self, seat: &Seat<State>, data: &mut State, event: &ButtonEvent) {
         match self {
             FocusTarget::Qube(target) => target.button(data, event),
             FocusTarget::Zone(target) => target.button(data, event),
+            FocusTarget::Native(surface) => PointerTarget::button(surface, seat, data, event),
         }
     }
 
-    fn axis(&self, _seat: &Seat<State>, data: &mut State, frame: AxisFrame) {
+    fn axis(&self, seat: &Seat<State>, data: &mut State, frame: AxisFrame) {
         match self {
             FocusTarget::Qube(target) => target.axis(data, &frame),
             FocusTarget::Zone(target) => target.axis(data, &frame),
+            FocusTarget::Native(surface) => PointerTarget::axis(surface, seat, data, frame),
         }
     }
 
-    fn frame(&self, _seat: &Seat<State>, _data: &mut State) {}
+    fn frame(&self, seat: &Seat<State>, data: &mut State) {
+        if let FocusTarget::Native(surface) = self {
+            PointerTarget::frame(surface, seat, data);
+        }
+    }
 
     fn gesture_swipe_begin(&self, _: &Seat<State>, _: &mut State, _: &GestureSwipeBeginEvent) {}
     fn gesture_swipe_update(&self, _: &Seat<State>, _: &mut State, _: &GestureSwipeUpdateEvent) {}
@@ -158,11 +212,14 @@ impl PointerTarget<State> for FocusTarget {
     fn gesture_hold_begin(&self, _: &Seat<State>, _: &mut State, _: &GestureHoldBeginEvent) {}
     fn gesture_hold_end(&self, _: &Seat<State>, _: &mut State, _: &GestureHoldEndEvent) {}
 
-    fn leave(&self, _seat: &Seat<State>, data: &mut State, _serial: Serial, _time: u32) {
+    fn leave(&self, seat: &Seat<State>, data: &mut State, serial: Serial, time: u32) {
         match self {
             FocusTarget::Qube(target) => target.pointer_leave(data),
             // The slave's own pointer focus follows the pointer's next position in it.
             FocusTarget::Zone(_) => {}
+            FocusTarget::Native(surface) => {
+                PointerTarget::leave(surface, seat, data, serial, time);
+            }
         }
     }
 }

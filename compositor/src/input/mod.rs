@@ -2,6 +2,8 @@
 //! key codes and pointer events in output coordinates, and goes through the same shortcuts,
 //! focus rules and routing whatever its source.
 
+#[cfg(any(feature = "winit", feature = "udev"))]
+mod devices;
 pub mod focus;
 pub mod keymap;
 mod qube_target;
@@ -184,15 +186,19 @@ impl State {
             time,
             |state, modifiers, key| {
                 state.airgui.input.locks = (modifiers.caps_lock, modifiers.num_lock);
-                // In a zone, the clipboard chords are the slave's to act on.
-                let in_zone = matches!(state.airgui.shell.focus(), Some(ShellKey::Zone(_)));
+                // In a zone, the clipboard chords are the slave's to act on; in one of the GUI
+                // qube's own windows, its program's.
+                let chords_pass = matches!(
+                    state.airgui.shell.focus(),
+                    Some(ShellKey::Zone(_) | ShellKey::Native(_))
+                );
                 shortcuts::filter(
                     &mut state.airgui.input.swallowed,
                     modifiers,
                     &key,
                     evdev,
                     pressed,
-                    in_zone,
+                    chords_pass,
                 )
             },
         );
@@ -225,7 +231,8 @@ impl State {
     fn run_shortcut(&mut self, shortcut: Shortcut) {
         let focused = match self.airgui.shell.focus() {
             Some(ShellKey::Qube(key)) => Some(key),
-            Some(ShellKey::Zone(_)) | None => None,
+            // The GUI qube's own windows have no part in the qubes' clipboard.
+            Some(ShellKey::Zone(_) | ShellKey::Native(_)) | None => None,
         };
         match (shortcut, focused) {
             (Shortcut::Copy, Some(key)) => {
@@ -365,6 +372,10 @@ impl State {
             return None;
         }
         let content = self.airgui.shell.window(key)?.content;
+        if let ShellKey::Native(id) = key {
+            return crate::wayland::windows::surface_under(self, id, content, (x, y))
+                .map(|(surface, origin)| (FocusTarget::Native(surface), origin));
+        }
         Some((
             self.focus_target(key)?,
             (f64::from(content.x), f64::from(content.y)).into(),
@@ -376,6 +387,12 @@ impl State {
     pub fn handle_pointer_button(&mut self, evdev: u32, pressed: bool) {
         let (x, y) = self.airgui.input.pointer;
         if pressed {
+            let pressed_on = self
+                .airgui
+                .shell
+                .hit(x as i32, y as i32)
+                .map(|(key, _)| key);
+            crate::wayland::windows::dismiss_grabbed_popups(self, pressed_on);
             let grab = |key, resize| Grab {
                 key,
                 resize,
@@ -393,6 +410,12 @@ impl State {
                 }
                 Some((ShellKey::Qube(key), Hit::CloseButton)) => {
                     self.send(key.qube, Some(key.window), &Message::Close);
+                }
+                Some((ShellKey::Native(id), Hit::CloseButton)) => {
+                    let window = self.airgui.native.windows.get(id);
+                    if let Some(toplevel) = window.and_then(|w| w.toplevel()) {
+                        toplevel.send_close();
+                    }
                 }
                 Some((ShellKey::Zone(_), Hit::CloseButton)) | None => {}
             }

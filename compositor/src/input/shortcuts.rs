@@ -33,14 +33,16 @@ pub fn shortcut_for(modifiers: &ModifiersState, syms: &[Keysym]) -> Option<Short
 }
 
 /// The keyboard filter: intercepts shortcut presses, and the releases of the same keys. With a
-/// zone focused (`in_zone`), the clipboard chords pass through to the zone.
+/// zone or one of the GUI qube's own windows focused (`chords_pass`), the clipboard chords pass
+/// through to it: the zone's slave acts on them, a native program copies and pastes within the
+/// GUI qube (a qube's clipboard never reaches it).
 pub fn filter(
     swallowed: &mut HashSet<u32>,
     modifiers: &ModifiersState,
     key: &KeysymHandle<'_>,
     evdev: u32,
     pressed: bool,
-    in_zone: bool,
+    chords_pass: bool,
 ) -> FilterResult<Shortcut> {
     if !pressed {
         return if swallowed.remove(&evdev) {
@@ -50,7 +52,7 @@ pub fn filter(
         };
     }
     match shortcut_for(modifiers, &key.raw_syms()) {
-        Some(Shortcut::Copy | Shortcut::Paste) if in_zone => FilterResult::Forward,
+        Some(Shortcut::Copy | Shortcut::Paste) if chords_pass => FilterResult::Forward,
         Some(shortcut) => {
             swallowed.insert(evdev);
             FilterResult::Intercept(shortcut)

@@ -28,6 +28,8 @@ enum MsgCommand {
     Qubes,
     /// List the windows, topmost first.
     Windows,
+    /// Show the Wayland socket of the GUI qube's own programs.
+    Native,
     /// Show what the clipboard holds: its source qube and size (never the data).
     Clipboard,
     /// Show how many frames were drawn and what the last ones redrew.
@@ -58,6 +60,7 @@ pub fn run(args: MsgArgs) -> anyhow::Result<()> {
     let request = match args.command {
         MsgCommand::Qubes => Request::Qubes,
         MsgCommand::Windows => Request::Windows,
+        MsgCommand::Native => Request::Native,
         MsgCommand::Clipboard => Request::Clipboard,
         MsgCommand::Frames => Request::Frames,
         MsgCommand::Rdp => Request::Rdp,

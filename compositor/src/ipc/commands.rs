@@ -45,6 +45,16 @@ fn execute(state: &mut State, request: Request) -> Result<Value, String> {
     match request {
         Request::Qubes => Ok(json!({ "qubes": qubes(state) })),
         Request::Windows => Ok(json!({ "windows": windows(state) })),
+        Request::Native => {
+            let config = &state.airgui.config.native;
+            Ok(json!({
+                "wayland_display": state.airgui.native.socket_name,
+                "label": config.label,
+                "colour": state.airgui.native_colour().to_string(),
+                "screencopy": config.screencopy,
+                "virtual_keyboard": config.virtual_keyboard,
+            }))
+        }
         Request::Zones => Ok(json!({ "zones": zones(state) })),
         Request::Clipboard => Ok(match state.airgui.clipboard.contents() {
             Some(contents) => json!({
@@ -218,6 +228,7 @@ fn windows(state: &State) -> Vec<Value> {
                 stacking,
                 json!({
                     "qube": qube.name(),
+                    "native": false,
                     "id": id.get(),
                     "title": window.title.as_str(),
                     "x": g.x, "y": g.y, "width": g.width, "height": g.height,
@@ -229,6 +240,29 @@ fn windows(state: &State) -> Vec<Value> {
                 }),
             ));
         }
+    }
+    for (id, window) in state.airgui.native.windows.iter() {
+        let key = ShellKey::Native(id);
+        let Some(placed) = shell.window(key) else {
+            continue;
+        };
+        let stacking = shell.stacking_index(key).unwrap_or(0);
+        let g = placed.content;
+        rows.push((
+            stacking,
+            json!({
+                // No "qube": the GUI qube's own window.
+                "native": true,
+                "id": id.0,
+                "title": window.title(),
+                "x": g.x, "y": g.y, "width": g.width, "height": g.height,
+                "mapped": placed.mapped,
+                "minimized": placed.minimized,
+                "override_redirect": placed.kind == crate::shell::WindowKind::OverrideRedirect,
+                "focused": shell.focus() == Some(key),
+                "stacking": stacking,
+            }),
+        ));
     }
     rows.sort_by_key(|(stacking, _)| std::cmp::Reverse(*stacking));
     rows.into_iter().map(|(_, row)| row).collect()

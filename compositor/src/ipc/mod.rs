@@ -16,8 +16,12 @@ pub enum Request {
     /// The configured qubes: name, label, colour, connected, window count, and the memory their
     /// windows hold (pool bytes mapped, image bytes) against their cap.
     Qubes,
-    /// Every window: qube, id, sanitized title, geometry, mapped, focused, stacking order.
+    /// Every window: qube (or `native` for the GUI qube's own), id, sanitized title, geometry,
+    /// mapped, focused, stacking order.
     Windows,
+    /// The GUI qube's own Wayland clients: their socket (what `WAYLAND_DISPLAY` must say) and
+    /// which protocols are on.
+    Native,
     /// What the GUI qube's clipboard holds: its source and size, never its data.
     Clipboard,
     /// How many frames were drawn, and what the most recent ones redrew.

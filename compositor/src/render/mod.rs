@@ -1,6 +1,6 @@
 //! What the output shows, as Smithay render elements, generic over the renderer: every visible
-//! window (and, on a master, every zone frame) from the top down, each with its trust
-//! decorations in front of its content.
+//! window (a qube's, one of the GUI qube's own, or, on a master, a zone frame) from the top
+//! down, each with its trust decorations in front of its content.
 
 pub mod cursor;
 pub mod decorations;
@@ -11,8 +11,14 @@ mod zone_frame;
 use smithay::backend::renderer::element::memory::MemoryRenderBufferRenderElement;
 use smithay::backend::renderer::element::render_elements;
 use smithay::backend::renderer::element::solid::SolidColorRenderElement;
+use smithay::backend::renderer::element::surface::{
+    render_elements_from_surface_tree, WaylandSurfaceRenderElement,
+};
 use smithay::backend::renderer::element::texture::TextureRenderElement;
+use smithay::backend::renderer::element::utils::CropRenderElement;
+use smithay::backend::renderer::element::Kind;
 use smithay::backend::renderer::{ImportAll, ImportMem, Renderer, RendererSuper};
+use smithay::utils::{Physical, Point, Rectangle};
 
 use crate::qubes::WindowKey;
 use crate::shell::{Sizing, WindowKind};
@@ -27,6 +33,7 @@ render_elements! {
     Texture = TextureRenderElement<<R as RendererSuper>::TextureId>,
     Solid = SolidColorRenderElement,
     Memory = MemoryRenderBufferRenderElement<R>,
+    Surface = CropRenderElement<WaylandSurfaceRenderElement<R>>,
 }
 
 /// The elements of one frame, topmost first. Pending image uploads happen here, so only what
@@ -95,8 +102,56 @@ where
                     renderer, zone, frame, content, metrics,
                 )?);
             }
+            ShellKey::Native(id) => {
+                let colour = airgui.native_colour();
+                let Some(window) = airgui.native.windows.get_mut(id) else {
+                    continue;
+                };
+                let style = match shell_window.kind {
+                    WindowKind::Normal => Style::TitleBar {
+                        title: window.title(),
+                        colour,
+                    },
+                    _ => Style::Marker { colour },
+                };
+                elements.extend(
+                    window
+                        .decorations
+                        .elements(renderer, frame, content, &style, metrics)?,
+                );
+                let surface = window.wl_surface().clone();
+                elements.extend(native_content(renderer, &surface, content));
+                continue;
+            }
         }
         elements.extend(textures.element(key, content).map(OutputElement::Texture));
     }
     Ok(elements)
+}
+
+/// A native window's surfaces, cut to its content (its xdg window geometry placed on the
+/// output): what a client draws outside its geometry, such as shadows, is not shown.
+fn native_content<R>(
+    renderer: &mut R,
+    surface: &smithay::reexports::wayland_server::protocol::wl_surface::WlSurface,
+    content: guid_protocol::Rect,
+) -> Vec<OutputElement<R>>
+where
+    R: Renderer + ImportAll + ImportMem,
+    R::TextureId: Clone + Send + 'static,
+{
+    let geometry = crate::wayland::windows::window_geometry(surface);
+    let origin: Point<i32, Physical> =
+        (content.x - geometry.loc.x, content.y - geometry.loc.y).into();
+    let crop = Rectangle::<i32, Physical>::new(
+        (content.x, content.y).into(),
+        (content.width as i32, content.height as i32).into(),
+    );
+    let surfaces: Vec<WaylandSurfaceRenderElement<R>> =
+        render_elements_from_surface_tree(renderer, surface, origin, 1.0, 1.0, Kind::Unspecified);
+    surfaces
+        .into_iter()
+        .filter_map(|element| CropRenderElement::from_element(element, 1.0, crop))
+        .map(OutputElement::Surface)
+        .collect()
 }

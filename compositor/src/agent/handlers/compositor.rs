@@ -12,7 +12,7 @@ use smithay::wayland::shm::{ShmHandler, ShmState};
 use smithay::{delegate_compositor, delegate_shm};
 
 use crate::agent::windows::{self, root_of};
-use crate::agent::{frames, Agent, ClientState};
+use crate::agent::{frames, Agent};
 
 impl CompositorHandler for Agent {
     fn compositor_state(&mut self) -> &mut CompositorState {
@@ -20,11 +20,7 @@ impl CompositorHandler for Agent {
     }
 
     fn client_compositor_state<'a>(&self, client: &'a Client) -> &'a CompositorClientState {
-        match client.get_data::<ClientState>() {
-            Some(state) => &state.compositor_state,
-            // Every client is inserted with a ClientState; this is for the type checker.
-            None => &FALLBACK_CLIENT_STATE,
-        }
+        crate::wayland::client_compositor_state(client)
     }
 
     fn commit(&mut self, surface: &WlSurface) {
@@ -46,9 +42,6 @@ impl CompositorHandler for Agent {
         }
     }
 }
-
-static FALLBACK_CLIENT_STATE: std::sync::LazyLock<CompositorClientState> =
-    std::sync::LazyLock::new(CompositorClientState::default);
 
 impl BufferHandler for Agent {
     fn buffer_destroyed(&mut self, _buffer: &WlBuffer) {}

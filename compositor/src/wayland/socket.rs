@@ -1,14 +1,13 @@
-//! The Wayland socket where the qube's applications connect.
+//! A listening Wayland socket, for the GUI qube's own clients and for `airgui agent`'s.
 
+use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use anyhow::Context;
 use smithay::reexports::calloop::generic::Generic;
 use smithay::reexports::calloop::{Interest, LoopHandle, Mode, PostAction};
-use smithay::reexports::wayland_server::ListeningSocket;
-
-use super::{Agent, ClientState};
+use smithay::reexports::wayland_server::backend::ClientId;
+use smithay::reexports::wayland_server::{Client, ListeningSocket};
 
 /// Binds `name` (a name in `$XDG_RUNTIME_DIR`, or an absolute path), or the first free
 /// `wayland-N`; returns the socket and what `WAYLAND_DISPLAY` must say to reach it.
@@ -34,18 +33,21 @@ pub fn bind(name: Option<&str>) -> anyhow::Result<(ListeningSocket, String)> {
     Ok((socket, display))
 }
 
-/// Accepts the applications that connect as Wayland clients.
-pub fn watch(handle: &LoopHandle<'static, Agent>, socket: ListeningSocket) -> anyhow::Result<()> {
+/// Accepts the programs that connect, handing each to `insert` (which makes it a client of the
+/// display).
+pub fn watch<D: 'static>(
+    handle: &LoopHandle<'static, D>,
+    socket: ListeningSocket,
+    insert: impl Fn(&mut D, UnixStream) -> std::io::Result<Client> + 'static,
+) -> anyhow::Result<()> {
     handle
         .insert_source(
             Generic::new(socket, Interest::READ, Mode::Level),
-            |_, socket, agent| {
+            move |_, socket, data| {
                 while let Some(stream) = socket.accept()? {
-                    if let Err(error) = agent
-                        .display
-                        .insert_client(stream, Arc::new(ClientState::default()))
-                    {
-                        tracing::warn!(%error, "cannot take a Wayland client");
+                    match insert(data, stream) {
+                        Ok(client) => log_client(client.id()),
+                        Err(error) => tracing::warn!(%error, "cannot take a Wayland client"),
                     }
                 }
                 Ok(PostAction::Continue)
@@ -53,4 +55,8 @@ pub fn watch(handle: &LoopHandle<'static, Agent>, socket: ListeningSocket) -> an
         )
         .map_err(|error| anyhow::anyhow!("cannot watch the Wayland socket: {error}"))?;
     Ok(())
+}
+
+fn log_client(id: ClientId) {
+    tracing::debug!(client = ?id, "a Wayland client connected");
 }

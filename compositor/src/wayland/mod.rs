@@ -1,0 +1,215 @@
+//! The GUI qube's own Wayland clients: its trusted programs (a terminal, a launcher, the qube
+//! manager) connect to airgui's Wayland socket like to any compositor. Their windows join the
+//! same shell as qube windows (stacking, focus, placement), decorated in the `gui` label's colour
+//! with their title alone.
+//!
+//! What they can never do: see a key, a click or the clipboard of a qube window. The seat's
+//! keyboard and pointer talk Wayland only to the client whose surface holds the focus, and their
+//! data device and primary selection are theirs alone (the qubes' clipboard lives in
+//! `crate::clipboard`). Protocols that would read or inject other windows' input (virtual
+//! keyboard) are off unless the config turns them on.
+//!
+//! The pieces: [`windows`] (toplevels and popups as shell windows), [`frames`] (frame callbacks
+//! after each frame), [`screencopy`] (wlr-screencopy for `grim`), [`socket`] (the listening
+//! socket, shared with `airgui agent`) and [`handlers`], one file per protocol.
+
+mod frames;
+pub mod handlers;
+pub mod screencopy;
+pub mod socket;
+pub mod windows;
+
+use anyhow::Context;
+use smithay::output::{Mode as OutputMode, Output, PhysicalProperties, Subpixel};
+use smithay::reexports::calloop::generic::Generic;
+use smithay::reexports::calloop::{Interest, Mode, PostAction};
+use smithay::reexports::wayland_server::backend::{ClientData, ClientId, DisconnectReason};
+use smithay::reexports::wayland_server::{Client, Display, DisplayHandle};
+use smithay::utils::Transform;
+use smithay::wayland::compositor::{CompositorClientState, CompositorState};
+use smithay::wayland::output::OutputManagerState;
+use smithay::wayland::selection::data_device::DataDeviceState;
+use smithay::wayland::selection::primary_selection::PrimarySelectionState;
+use smithay::wayland::shell::xdg::decoration::XdgDecorationState;
+use smithay::wayland::shell::xdg::XdgShellState;
+use smithay::wayland::shm::ShmState;
+use smithay::wayland::virtual_keyboard::VirtualKeyboardManagerState;
+use tracing::{info, warn};
+
+pub use frames::send_frames;
+pub use windows::NativeId;
+
+use crate::config::Config;
+use crate::state::State;
+
+/// The Wayland server of the GUI qube's own clients: its globals, its output and its windows.
+pub struct Native {
+    pub display: DisplayHandle,
+    pub compositor_state: CompositorState,
+    pub xdg_shell_state: XdgShellState,
+    pub shm_state: ShmState,
+    // Held for as long as airgui runs: these own their globals and are never asked anything.
+    _xdg_decoration_state: XdgDecorationState,
+    _output_manager_state: OutputManagerState,
+    _virtual_keyboard_state: Option<VirtualKeyboardManagerState>,
+    pub data_device_state: DataDeviceState,
+    pub primary_selection_state: PrimarySelectionState,
+    /// The one output clients see: the whole desktop.
+    pub output: Output,
+    pub windows: windows::NativeWindows,
+    pub screencopy: screencopy::Screencopy,
+    /// What `WAYLAND_DISPLAY` must say to reach the socket, once bound.
+    pub socket_name: Option<String>,
+}
+
+impl std::fmt::Debug for Native {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Native")
+            .field("socket_name", &self.socket_name)
+            .field("windows", &self.windows)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Native {
+    /// The globals every client sees; nothing listens yet (see [`start`]).
+    pub fn new(display: &DisplayHandle, config: &Config) -> Native {
+        let virtual_keyboard_state = config.native.virtual_keyboard.then(|| {
+            // Smithay hands virtual keys to the focused Wayland surface only: qube windows have
+            // none, so this reaches the GUI qube's own windows, never a qube.
+            warn!("native.virtual_keyboard is on: any of the GUI qube's programs may type into another");
+            VirtualKeyboardManagerState::new::<State, _>(display, |_client| true)
+        });
+        Native {
+            compositor_state: CompositorState::new::<State>(display),
+            xdg_shell_state: XdgShellState::new::<State>(display),
+            _xdg_decoration_state: XdgDecorationState::new::<State>(display),
+            shm_state: ShmState::new::<State>(display, Vec::new()),
+            _output_manager_state: OutputManagerState::new_with_xdg_output::<State>(display),
+            data_device_state: DataDeviceState::new::<State>(display),
+            primary_selection_state: PrimarySelectionState::new::<State>(display),
+            // Only when `native.virtual_keyboard` is on.
+            _virtual_keyboard_state: virtual_keyboard_state,
+            output: desktop_output(display, (config.output.width, config.output.height)),
+            windows: windows::NativeWindows::default(),
+            screencopy: screencopy::Screencopy::new(display, config.native.screencopy),
+            socket_name: None,
+            display: display.clone(),
+        }
+    }
+
+    /// The output changed size.
+    pub fn resize_output(&mut self, width: u32, height: u32) {
+        let mode = output_mode((width, height));
+        self.output
+            .change_current_state(Some(mode), None, None, None);
+        self.output.set_preferred(mode);
+    }
+}
+
+/// What airgui keeps per Wayland client (here and in `airgui agent`).
+#[derive(Debug, Default)]
+pub struct ClientState {
+    pub compositor_state: CompositorClientState,
+}
+
+impl ClientData for ClientState {
+    fn initialized(&self, _client_id: ClientId) {}
+    fn disconnected(&self, _client_id: ClientId, _reason: DisconnectReason) {}
+}
+
+/// A client's compositor state, for `CompositorHandler::client_compositor_state`.
+pub fn client_compositor_state(client: &Client) -> &CompositorClientState {
+    match client.get_data::<ClientState>() {
+        Some(state) => &state.compositor_state,
+        // Every client is inserted with a ClientState; this is for the type checker.
+        None => &FALLBACK_CLIENT_STATE,
+    }
+}
+
+static FALLBACK_CLIENT_STATE: std::sync::LazyLock<CompositorClientState> =
+    std::sync::LazyLock::new(CompositorClientState::default);
+
+/// Dispatches the clients' requests from the event loop and, if `native.enabled`, opens the
+/// socket. Returns what `WAYLAND_DISPLAY` must say, if a socket was opened.
+pub fn start(state: &mut State, display: Display<State>) -> anyhow::Result<Option<String>> {
+    let handle = state.airgui.handle.clone();
+    handle
+        .insert_source(
+            Generic::new(display, Interest::READ, Mode::Level),
+            |_, display, state| {
+                // SAFETY: the display is not dropped while the event loop holds it.
+                let result = unsafe { display.get_mut().dispatch_clients(state) };
+                if let Err(error) = result {
+                    tracing::error!(%error, "dispatching the Wayland clients failed");
+                }
+                Ok(PostAction::Continue)
+            },
+        )
+        .map_err(|error| anyhow::anyhow!("cannot watch the Wayland display: {error}"))?;
+    let config = &state.airgui.config.native;
+    if !config.enabled {
+        return Ok(None);
+    }
+    let name = (!config.socket.is_empty()).then_some(config.socket.as_str());
+    let relative = !name.is_some_and(|name| name.starts_with('/'));
+    if relative && std::env::var_os("XDG_RUNTIME_DIR").is_none() {
+        warn!(
+            "no Wayland socket for the GUI qube's own programs: XDG_RUNTIME_DIR is not set; set \
+             it, or give native.socket an absolute path"
+        );
+        return Ok(None);
+    }
+    let (socket, name) = socket::bind(name).context("native.socket")?;
+    socket::watch(&handle, socket, |state: &mut State, stream| {
+        state
+            .airgui
+            .native
+            .display
+            .insert_client(stream, std::sync::Arc::new(ClientState::default()))
+    })?;
+    info!(wayland_display = %name, "the GUI qube's own programs may connect");
+    state.airgui.native.socket_name = Some(name.clone());
+    Ok(Some(name))
+}
+
+/// Sends what the clients are owed; after each turn of the event loop.
+pub fn flush(state: &mut State) {
+    if let Err(error) = state.airgui.native.display.flush_clients() {
+        warn!(%error, "flushing the Wayland clients failed");
+    }
+}
+
+fn output_mode((width, height): (u32, u32)) -> OutputMode {
+    OutputMode {
+        size: (
+            i32::try_from(width).unwrap_or(i32::MAX),
+            i32::try_from(height).unwrap_or(i32::MAX),
+        )
+            .into(),
+        refresh: 60_000,
+    }
+}
+
+/// The desktop as one wl_output at (0, 0).
+fn desktop_output(display: &DisplayHandle, size: (u32, u32)) -> Output {
+    let output = Output::new(
+        "airgui-1".into(),
+        PhysicalProperties {
+            size: (0, 0).into(),
+            subpixel: Subpixel::Unknown,
+            make: "airgui".into(),
+            model: "GUI qube desktop".into(),
+        },
+    );
+    let mode = output_mode(size);
+    output.change_current_state(
+        Some(mode),
+        Some(Transform::Normal),
+        None,
+        Some((0, 0).into()),
+    );
+    output.set_preferred(mode);
+    output.create_global::<State>(display);
+    output
+}

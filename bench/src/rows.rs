@@ -314,6 +314,11 @@ pub fn scale() -> Row {
         mb(empty_rss),
         (rss.saturating_sub(empty_rss)) as f64 / total as f64 / 1e3
     );
+    if p99 > 10.0 {
+        notes.push_str(&format!(
+            "; **input p99 above target** ({p99:.2} ms > 10 ms)"
+        ));
+    }
     if rss as f64 > budget {
         notes.push_str(&format!(
             "; **above target** ({:.1} MB > {:.1} MB)",

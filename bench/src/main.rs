@@ -154,9 +154,11 @@ fn main() {
              do not pass or fail: the notes say where a figure misses its target.\n\n\
              ## Machine\n\n{machine}\n\
              ## Results ({} s per measurement, {} s idle)\n\n{markdown}\n\
-             {}",
+             Load average after the run (1, 5, 15 min): {}. A loaded machine (other builds, \
+             tests) shows mostly in the p99 latencies.\n\n{}",
             options.seconds,
             options.idle_seconds,
+            load_average(),
             rows::METHOD
         );
         std::fs::write(out, document).unwrap_or_else(|error| panic!("writing {out}: {error}"));
@@ -200,6 +202,12 @@ fn render(table: &[Row]) -> String {
 }
 
 /// CPU model, cores, memory, kernel, rustc and date, as a markdown list.
+/// /proc/loadavg's three averages: other work on the machine shows in the latencies.
+fn load_average() -> String {
+    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    text.split_whitespace().take(3).collect::<Vec<_>>().join(", ")
+}
+
 fn machine() -> String {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpuinfo
@@ -224,10 +232,11 @@ fn machine() -> String {
     };
     format!(
         "- CPU: {model}\n- cores: {cores}\n- memory: {:.1} GiB\n- kernel: Linux {}\n- rustc: {}\n\
-         - date: {}\n",
+         - date: {}\n- load average before the run (1, 5, 15 min): {}\n",
         memory_kb as f64 / (1024.0 * 1024.0),
         kernel.trim(),
         run("rustc", &["--version"]),
         run("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+        load_average(),
     )
 }

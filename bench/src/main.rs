@@ -205,7 +205,10 @@ fn render(table: &[Row]) -> String {
 /// /proc/loadavg's three averages: other work on the machine shows in the latencies.
 fn load_average() -> String {
     let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    text.split_whitespace().take(3).collect::<Vec<_>>().join(", ")
+    text.split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn machine() -> String {

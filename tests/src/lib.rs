@@ -37,8 +37,9 @@ use guid_protocol::{AgentConnection, AgentEvent, PoolAllocator, Rect};
 use rustix::event::{PollFd, PollFlags, Timespec};
 use serde_json::{json, Value};
 
-/// How long to wait for something that should happen at once; only a failing test waits it out.
-pub const PATIENCE: Duration = Duration::from_secs(20);
+/// How long to wait for something that should happen at once; only a failing test waits it out,
+/// so it is generous: CI runs two tests at a time on two loaded cores.
+pub const PATIENCE: Duration = Duration::from_secs(40);
 /// How often [`wait_until`] looks again.
 const POLL: Duration = Duration::from_millis(20);
 

@@ -113,11 +113,15 @@ impl Vm {
     pub fn execute(&mut self, command: &str, arguments: Value) -> Value {
         let request = json!({"execute": command, "arguments": arguments});
         let stream = self.qmp.get_mut();
-        writeln!(stream, "{request}").expect("write to QMP");
+        if let Err(error) = writeln!(stream, "{request}") {
+            panic!("QMP {command}: {error}; {}", self.what_happened());
+        }
         loop {
             let mut line = String::new();
-            let read = self.qmp.read_line(&mut line).expect("read from QMP");
-            assert!(read > 0, "QEMU closed QMP during {command}");
+            let read = self.qmp.read_line(&mut line).unwrap_or(0);
+            if read == 0 {
+                panic!("QEMU closed QMP during {command}; {}", self.what_happened());
+            }
             let reply: Value = serde_json::from_str(&line).expect("QMP speaks JSON");
             if let Some(error) = reply.get("error") {
                 panic!("QMP {command}: {error}");
@@ -167,6 +171,22 @@ impl Vm {
                 json!({"events": [{"type": "btn", "data": {"down": down, "button": "left"}}]}),
             );
         }
+    }
+
+    /// Whether QEMU still runs, and the logs of the guest, for a failure's message.
+    pub fn what_happened(&mut self) -> String {
+        let status = self.child.try_wait();
+        let logs = [
+            "qemu.err",
+            "serial.log",
+            "guest.log",
+            "seatd.log",
+            "airgui.log",
+            "agent.err",
+        ]
+        .map(|name| format!("---- {name} ----\n{}", self.file(name)))
+        .join("\n");
+        format!("QEMU: {status:?}\n{logs}")
     }
 
     /// A file the guest wrote into the share, or "" while it has not.

@@ -134,6 +134,9 @@ export XDG_RUNTIME_DIR=/run/user LIBSEAT_BACKEND=seatd RUST_LOG=info NO_COLOR=1
 while [ ! -S /run/user/work.sock ]; do sleep 0.1; done
 {agent} --connect /run/user/work.sock --log $W/agent.jsonl --window {WORK} --window {MAIL} 2>$W/agent.err &
 wait
+# The VM stays up (the end of init would power it off) so the test reports the logs.
+echo "guest: airgui and the agent have exited"
+sleep 3600
 "#,
         airgui = airgui.display(),
         agent = agent.display(),
@@ -202,27 +205,29 @@ fn a_login_session_in_a_vm_shows_windows_on_the_scanout_and_takes_keys_and_click
     assert_decorated(&screen, &work, "green");
     assert_decorated(&screen, &mail, "green");
 
-    let wait_agent = |vm: &Vm, what: &str, done: &dyn Fn(&[Value]) -> bool| {
+    let wait_agent = |vm: &mut Vm, what: &str, done: &dyn Fn(&[Value]) -> bool| {
         wait_until(what, BOOT_PATIENCE, || {
             let log = events(&vm.file("agent.jsonl"));
             if done(&log) {
                 Ok(log)
             } else {
-                Err(log)
+                Err(format!("{log:#?}\n{}", vm.what_happened()))
             }
         })
     };
 
     // A click on Work gives it the focus, and the click itself.
     vm.click(work.centre());
-    wait_agent(&vm, "focus and a click on Work", &|log| {
+    wait_agent(&mut vm, "focus and a click on Work", &|log| {
         log.iter().any(|e| is(e, "focus", FOCUS_IN, 1))
             && log.iter().any(|e| is(e, "button", BUTTON_PRESS, 1))
     });
 
     // Keys typed on the virtual keyboard reach Work as X keycodes.
     vm.type_keys(&["h", "i"]);
-    let log = wait_agent(&vm, "h and i in Work", &|log| keypresses(log).len() >= 4);
+    let log = wait_agent(&mut vm, "h and i in Work", &|log| {
+        keypresses(log).len() >= 4
+    });
     assert_eq!(
         keypresses(&log),
         [
@@ -237,7 +242,7 @@ fn a_login_session_in_a_vm_shows_windows_on_the_scanout_and_takes_keys_and_click
 
     // A click on Mail moves the focus there.
     vm.click(mail.centre());
-    wait_agent(&vm, "the focus moving from Work to Mail", &|log| {
+    wait_agent(&mut vm, "the focus moving from Work to Mail", &|log| {
         log.iter().any(|e| is(e, "focus", FOCUS_OUT, 1))
             && log.iter().any(|e| is(e, "focus", FOCUS_IN, 2))
     });

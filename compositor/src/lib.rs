@@ -67,6 +67,10 @@ enum BackendKind {
     /// In a window of another desktop (X11 or Wayland), for development.
     #[cfg(feature = "winit")]
     Winit,
+    /// A login session on this machine's monitors, keyboard and mouse (DRM/KMS, libinput),
+    /// with a seat from seatd or systemd-logind.
+    #[cfg(feature = "udev")]
+    Udev,
 }
 
 /// The `airgui` command: parses the command line and runs what it asks for.
@@ -98,6 +102,11 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
             &event_loop.handle(),
             width,
             height,
+        )?)),
+        #[cfg(feature = "udev")]
+        BackendKind::Udev => Backend::Udev(Box::new(backend::Udev::new(
+            &event_loop.handle(),
+            (width, height),
         )?)),
     };
     let zone = config.zone.name.clone();

@@ -37,6 +37,8 @@ use guid_protocol::{AgentConnection, AgentEvent, PoolAllocator, Rect};
 use rustix::event::{PollFd, PollFlags, Timespec};
 use serde_json::{json, Value};
 
+pub mod vm;
+
 /// How long to wait for something that should happen at once; only a failing test waits it out,
 /// so it is generous: CI runs two tests at a time on two loaded cores.
 pub const PATIENCE: Duration = Duration::from_secs(40);
@@ -990,6 +992,38 @@ pub struct Image {
 }
 
 impl Image {
+    /// Reads a binary PPM (P6, 8 bits a channel: what QEMU's `screendump` writes).
+    pub fn read_ppm(path: &Path) -> Image {
+        let data = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        // The header is four whitespace-separated fields: P6, width, height, maximum value.
+        let mut fields = Vec::new();
+        let mut at = 0;
+        while fields.len() < 4 {
+            while data[at].is_ascii_whitespace() {
+                at += 1;
+            }
+            let start = at;
+            while !data[at].is_ascii_whitespace() {
+                at += 1;
+            }
+            fields.push(String::from_utf8_lossy(&data[start..at]).into_owned());
+        }
+        assert_eq!(
+            (fields[0].as_str(), fields[3].as_str()),
+            ("P6", "255"),
+            "an 8-bit P6 PPM"
+        );
+        let width: u32 = fields[1].parse().expect("the PPM's width");
+        let height: u32 = fields[2].parse().expect("the PPM's height");
+        let rgb = data[at + 1..].to_vec();
+        assert_eq!(
+            rgb.len(),
+            width as usize * height as usize * 3,
+            "the PPM's pixels"
+        );
+        Image { width, height, rgb }
+    }
+
     /// Reads an 8-bit RGB PNG (airgui's and grim's screenshots).
     pub fn read(path: &Path) -> Image {
         let file = File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));

@@ -2,8 +2,10 @@
 //! own renderer; the shell, decorations and input do not know which one runs.
 
 pub mod headless;
-#[cfg(any(feature = "winit", feature = "udev"))]
+#[cfg(feature = "winit")]
 mod shadow;
+#[cfg(feature = "udev")]
+pub mod udev;
 #[cfg(feature = "winit")]
 pub mod winit;
 
@@ -18,6 +20,8 @@ use crate::state::Airgui;
 use smithay::backend::renderer::Color32F;
 
 pub use headless::Headless;
+#[cfg(feature = "udev")]
+pub use udev::Udev;
 #[cfg(feature = "winit")]
 pub use winit::Winit;
 
@@ -31,6 +35,9 @@ pub enum Backend {
     /// In a window of another desktop, rendered with GLES (development).
     #[cfg(feature = "winit")]
     Winit(Box<Winit>),
+    /// A login session on the machine's monitors, keyboard and mouse (DRM/KMS, libinput).
+    #[cfg(feature = "udev")]
+    Udev(Box<Udev>),
 }
 
 impl Backend {
@@ -40,6 +47,8 @@ impl Backend {
             Backend::Headless(_) => "headless",
             #[cfg(feature = "winit")]
             Backend::Winit(_) => "winit",
+            #[cfg(feature = "udev")]
+            Backend::Udev(_) => "udev",
         }
     }
 
@@ -49,6 +58,8 @@ impl Backend {
             Backend::Headless(headless) => headless.size(),
             #[cfg(feature = "winit")]
             Backend::Winit(winit) => winit.size(),
+            #[cfg(feature = "udev")]
+            Backend::Udev(udev) => udev.size(),
         }
     }
 
@@ -58,6 +69,8 @@ impl Backend {
             Backend::Headless(headless) => headless.render(airgui),
             #[cfg(feature = "winit")]
             Backend::Winit(winit) => winit.render(airgui),
+            #[cfg(feature = "udev")]
+            Backend::Udev(udev) => udev.render(airgui),
         }
     }
 
@@ -86,6 +99,8 @@ impl Backend {
             Backend::Headless(headless) => headless.with_pixels(export),
             #[cfg(feature = "winit")]
             Backend::Winit(winit) => winit.with_pixels(export),
+            #[cfg(feature = "udev")]
+            Backend::Udev(udev) => udev.with_pixels(export),
         }
     }
 
@@ -95,6 +110,26 @@ impl Backend {
             Backend::Headless(headless) => headless.resize(width, height),
             #[cfg(feature = "winit")]
             Backend::Winit(winit) => winit.resize(width, height),
+            #[cfg(feature = "udev")]
+            Backend::Udev(udev) => udev.resize(width, height),
+        }
+    }
+
+    /// Whether Ctrl+Alt+F1..F12 switch VTs (on a login session only).
+    pub fn switches_vt(&self) -> bool {
+        match self {
+            #[cfg(feature = "udev")]
+            Backend::Udev(_) => true,
+            _ => false,
+        }
+    }
+
+    /// Shows VT `vt`, on a login session.
+    pub fn change_vt(&mut self, vt: i32) {
+        match self {
+            #[cfg(feature = "udev")]
+            Backend::Udev(udev) => udev.change_vt(vt),
+            _ => tracing::debug!(vt, "no VTs on this backend"),
         }
     }
 
@@ -104,6 +139,8 @@ impl Backend {
             Backend::Headless(headless) => headless.forget_window(key),
             #[cfg(feature = "winit")]
             Backend::Winit(winit) => winit.forget_window(key),
+            #[cfg(feature = "udev")]
+            Backend::Udev(udev) => udev.forget_window(key),
         }
     }
 }

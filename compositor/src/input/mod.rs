@@ -199,6 +199,7 @@ impl State {
                     evdev,
                     pressed,
                     chords_pass,
+                    state.backend.switches_vt(),
                 )
             },
         );
@@ -264,6 +265,7 @@ impl State {
                 self.sync_keyboard_focus();
                 self.airgui.queue_redraw();
             }
+            (Shortcut::SwitchVt(vt), _) => self.backend.change_vt(vt),
             (Shortcut::Copy | Shortcut::Paste | Shortcut::Swallowed, _) => {}
         }
     }

@@ -13,6 +13,8 @@ pub enum Shortcut {
     Paste,
     /// Alt+Tab: focus the next window.
     FocusNext,
+    /// Ctrl+Alt+F1..F12 on a login session: show that VT.
+    SwitchVt(i32),
     /// The release of a key whose press was a shortcut.
     Swallowed,
 }
@@ -32,6 +34,25 @@ pub fn shortcut_for(modifiers: &ModifiersState, syms: &[Keysym]) -> Option<Short
     }
 }
 
+/// XF86Switch_VT_1: what Ctrl+Alt+F1 gives in xkb's keymaps (F2 the next, and so on).
+const SWITCH_VT_1: u32 = 0x1008_fe01;
+
+/// The VT Ctrl+Alt+F`n` asks for: xkb's XF86Switch_VT_n, or F`n` with Ctrl and Alt held in a
+/// keymap that has no such keysym.
+pub fn vt_for(modifiers: &ModifiersState, modified: Keysym, raw: &[Keysym]) -> Option<i32> {
+    let switch = modified.raw().wrapping_sub(SWITCH_VT_1);
+    if switch < 12 {
+        return Some(switch as i32 + 1);
+    }
+    if !(modifiers.ctrl && modifiers.alt) {
+        return None;
+    }
+    raw.iter()
+        .map(|sym| sym.raw().wrapping_sub(Keysym::F1.raw()))
+        .find(|offset| *offset < 12)
+        .map(|offset| offset as i32 + 1)
+}
+
 /// The keyboard filter: intercepts shortcut presses, and the releases of the same keys. With a
 /// zone or one of the GUI qube's own windows focused (`chords_pass`), the clipboard chords pass
 /// through to it: the zone's slave acts on them, a native program copies and pastes within the
@@ -43,6 +64,7 @@ pub fn filter(
     evdev: u32,
     pressed: bool,
     chords_pass: bool,
+    switches_vt: bool,
 ) -> FilterResult<Shortcut> {
     if !pressed {
         return if swallowed.remove(&evdev) {
@@ -50,6 +72,13 @@ pub fn filter(
         } else {
             FilterResult::Forward
         };
+    }
+    let vt = switches_vt
+        .then(|| vt_for(modifiers, key.modified_sym(), &key.raw_syms()))
+        .flatten();
+    if let Some(vt) = vt {
+        swallowed.insert(evdev);
+        return FilterResult::Intercept(Shortcut::SwitchVt(vt));
     }
     match shortcut_for(modifiers, &key.raw_syms()) {
         Some(Shortcut::Copy | Shortcut::Paste) if chords_pass => FilterResult::Forward,
@@ -103,5 +132,22 @@ mod tests {
             shortcut_for(&mods(false, false, false), &[Keysym::Tab]),
             None
         );
+    }
+
+    #[test]
+    fn ctrl_alt_function_keys_name_vts() {
+        let none = ModifiersState::default();
+        let ctrl_alt = mods(true, false, true);
+        let switch = |n: u32| Keysym::new(SWITCH_VT_1 + n - 1);
+        assert_eq!(vt_for(&ctrl_alt, switch(1), &[Keysym::F1]), Some(1));
+        assert_eq!(vt_for(&ctrl_alt, switch(12), &[Keysym::F12]), Some(12));
+        assert_eq!(vt_for(&ctrl_alt, Keysym::F3, &[Keysym::F3]), Some(3));
+        assert_eq!(vt_for(&none, Keysym::F3, &[Keysym::F3]), None);
+        assert_eq!(
+            vt_for(&mods(true, false, false), Keysym::F3, &[Keysym::F3]),
+            None
+        );
+        assert_eq!(vt_for(&ctrl_alt, Keysym::F13, &[Keysym::F13]), None);
+        assert_eq!(vt_for(&ctrl_alt, Keysym::a, &[Keysym::a]), None);
     }
 }

@@ -13,7 +13,7 @@ pub struct CursorPicture {
 }
 
 /// The shapes airgui draws; every X font cursor maps to one of them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Pointer {
     Arrow,
     Text,

@@ -1,0 +1,166 @@
+//! The primary GPU: its DRM device opened through the session, and one screen per connected
+//! monitor, side by side.
+
+use std::path::{Path, PathBuf};
+
+use smithay::backend::drm::{DrmDevice, DrmDeviceFd, DrmEvent};
+use smithay::backend::renderer::pixman::PixmanRenderer;
+use smithay::backend::session::libseat::LibSeatSession;
+use smithay::backend::session::Session;
+use smithay::reexports::calloop::{LoopHandle, RegistrationToken};
+use smithay::reexports::drm::control::crtc;
+use smithay::reexports::rustix::fs::{Dev, OFlags};
+use smithay::utils::DeviceFd;
+use tracing::{error, info, warn};
+
+use super::error::UdevError;
+use super::screen::{self, Screen};
+use crate::backend::Backend;
+use crate::state::State;
+
+pub struct Gpu {
+    /// The device number udev names it by.
+    pub device_id: Dev,
+    pub path: PathBuf,
+    drm: DrmDevice,
+    pub screens: Vec<Screen>,
+    token: RegistrationToken,
+    handle: LoopHandle<'static, State>,
+}
+
+impl std::fmt::Debug for Gpu {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gpu")
+            .field("path", &self.path)
+            .field("screens", &self.screens)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Gpu {
+    /// Opens the DRM device at `path` through the session and watches its page flips.
+    pub fn open(
+        handle: &LoopHandle<'static, State>,
+        session: &mut LibSeatSession,
+        device_id: Dev,
+        path: &Path,
+    ) -> Result<Gpu, UdevError> {
+        let open_error = |reason: String| UdevError::OpenGpu {
+            path: path.to_owned(),
+            reason,
+        };
+        let fd = session
+            .open(
+                path,
+                OFlags::RDWR | OFlags::CLOEXEC | OFlags::NOCTTY | OFlags::NONBLOCK,
+            )
+            .map_err(|error| open_error(error.to_string()))?;
+        let fd = DrmDeviceFd::new(DeviceFd::from(fd));
+        let (drm, notifier) =
+            DrmDevice::new(fd, true).map_err(|error| open_error(error.to_string()))?;
+        let token = handle
+            .insert_source(notifier, move |event, _, state| match event {
+                DrmEvent::VBlank(crtc) => {
+                    let Backend::Udev(udev) = &mut state.backend else {
+                        return;
+                    };
+                    if udev.flip_done(crtc) {
+                        state.airgui.queue_redraw();
+                    }
+                }
+                DrmEvent::Error(error) => error!(%error, "GPU"),
+            })
+            .map_err(|error| UdevError::Watch {
+                what: "the GPU",
+                reason: error.to_string(),
+            })?;
+        info!(path = %path.display(), "GPU");
+        Ok(Gpu {
+            device_id,
+            path: path.to_owned(),
+            drm,
+            screens: Vec::new(),
+            token,
+            handle: handle.clone(),
+        })
+    }
+
+    /// Follows the connectors: drops screens whose monitor went away, adds one for each new
+    /// monitor, and lays them out left to right in connector order. Returns whether anything
+    /// changed.
+    pub fn scan(&mut self, renderer: &PixmanRenderer) -> bool {
+        let connected = screen::connected(&self.drm, &[]);
+        let before = self.screens.len();
+        self.screens.retain(|screen| {
+            let still = connected
+                .iter()
+                .any(|candidate| candidate.connector == screen.connector);
+            if !still {
+                info!(screen = %screen.name, "monitor disconnected");
+            }
+            still
+        });
+        let mut changed = self.screens.len() != before;
+        let taken: Vec<crtc::Handle> = self.screens.iter().map(|screen| screen.crtc).collect();
+        let new: Vec<_> = screen::connected(&self.drm, &taken)
+            .into_iter()
+            .filter(|candidate| {
+                !self
+                    .screens
+                    .iter()
+                    .any(|screen| screen.connector == candidate.connector)
+            })
+            .collect();
+        for candidate in new {
+            match Screen::new(&mut self.drm, renderer, candidate) {
+                Ok(screen) => {
+                    self.screens.push(screen);
+                    changed = true;
+                }
+                Err(error) => warn!("{error:#}"),
+            }
+        }
+        self.screens
+            .sort_by_key(|screen| u32::from(screen.connector));
+        let mut x = 0;
+        for screen in &mut self.screens {
+            screen.x = x;
+            x += screen.size.0 as i32;
+        }
+        changed
+    }
+
+    /// The shell's output: the screens side by side.
+    pub fn size(&self) -> Option<(u32, u32)> {
+        let width: u32 = self.screens.iter().map(|screen| screen.size.0).sum();
+        let height = self.screens.iter().map(|screen| screen.size.1).max()?;
+        Some((width, height))
+    }
+
+    pub fn pause(&mut self) {
+        self.drm.pause();
+    }
+
+    pub fn activate(&mut self) {
+        if let Err(error) = self.drm.activate(false) {
+            error!(%error, "cannot take the GPU back");
+        }
+        for screen in &mut self.screens {
+            screen.reset();
+        }
+    }
+
+    /// The flip on `crtc` completed; returns whether to draw again.
+    pub fn flip_done(&mut self, crtc: crtc::Handle) -> bool {
+        self.screens
+            .iter_mut()
+            .find(|screen| screen.crtc == crtc)
+            .is_some_and(Screen::flip_done)
+    }
+}
+
+impl Drop for Gpu {
+    fn drop(&mut self) {
+        self.handle.remove(self.token);
+    }
+}

@@ -27,8 +27,7 @@ use std::time::Instant;
 use anyhow::Context;
 use smithay::input::{Seat, SeatState};
 use smithay::output::{Mode as OutputMode, Output, PhysicalProperties, Subpixel};
-use smithay::reexports::calloop::generic::Generic;
-use smithay::reexports::calloop::{EventLoop, Interest, LoopHandle, LoopSignal, Mode, PostAction};
+use smithay::reexports::calloop::{EventLoop, LoopHandle, LoopSignal};
 use smithay::reexports::wayland_server::{Display, DisplayHandle};
 use smithay::utils::Transform;
 use smithay::wayland::compositor::CompositorState;
@@ -144,19 +143,7 @@ pub fn run(args: AgentArgs) -> anyhow::Result<()> {
     };
 
     let handle = event_loop.handle();
-    handle
-        .insert_source(
-            Generic::new(display, Interest::READ, Mode::Level),
-            |_, display, agent| {
-                // SAFETY: the display is not dropped while the event loop holds it.
-                let result = unsafe { display.get_mut().dispatch_clients(agent) };
-                if let Err(error) = result {
-                    tracing::error!(%error, "dispatching the Wayland clients failed");
-                }
-                Ok(PostAction::Continue)
-            },
-        )
-        .map_err(|error| anyhow::anyhow!("cannot watch the Wayland display: {error}"))?;
+    socket::dispatch_from(&handle, display)?;
     let (socket, name) = socket::bind(args.wayland_display.as_deref())?;
     socket::watch(&handle, socket, |agent: &mut Agent, stream| {
         agent

@@ -21,8 +21,6 @@ pub mod windows;
 
 use anyhow::Context;
 use smithay::output::{Mode as OutputMode, Output, PhysicalProperties, Subpixel};
-use smithay::reexports::calloop::generic::Generic;
-use smithay::reexports::calloop::{Interest, Mode, PostAction};
 use smithay::reexports::wayland_server::backend::{ClientData, ClientId, DisconnectReason};
 use smithay::reexports::wayland_server::{Client, Display, DisplayHandle};
 use smithay::utils::Transform;
@@ -134,19 +132,7 @@ static FALLBACK_CLIENT_STATE: std::sync::LazyLock<CompositorClientState> =
 /// socket. Returns what `WAYLAND_DISPLAY` must say, if a socket was opened.
 pub fn start(state: &mut State, display: Display<State>) -> anyhow::Result<Option<String>> {
     let handle = state.airgui.handle.clone();
-    handle
-        .insert_source(
-            Generic::new(display, Interest::READ, Mode::Level),
-            |_, display, state| {
-                // SAFETY: the display is not dropped while the event loop holds it.
-                let result = unsafe { display.get_mut().dispatch_clients(state) };
-                if let Err(error) = result {
-                    tracing::error!(%error, "dispatching the Wayland clients failed");
-                }
-                Ok(PostAction::Continue)
-            },
-        )
-        .map_err(|error| anyhow::anyhow!("cannot watch the Wayland display: {error}"))?;
+    socket::dispatch_from(&handle, display)?;
     let config = &state.airgui.config.native;
     if !config.enabled {
         return Ok(None);

@@ -1,4 +1,5 @@
-//! A listening Wayland socket, for the GUI qube's own clients and for `airgui agent`'s.
+//! A listening Wayland socket, for the GUI qube's own clients and for `airgui agent`'s, and the
+//! display whose clients it serves.
 
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
@@ -7,10 +8,31 @@ use anyhow::Context;
 use smithay::reexports::calloop::generic::Generic;
 use smithay::reexports::calloop::{Interest, LoopHandle, Mode, PostAction};
 use smithay::reexports::wayland_server::backend::ClientId;
-use smithay::reexports::wayland_server::{Client, ListeningSocket};
+use smithay::reexports::wayland_server::{Client, Display, ListeningSocket};
 
 /// Binds `name` (a name in `$XDG_RUNTIME_DIR`, or an absolute path), or the first free
 /// `wayland-N`; returns the socket and what `WAYLAND_DISPLAY` must say to reach it.
+/// Dispatches the requests of `display`'s clients whenever they have sent some.
+pub fn dispatch_from<D: 'static>(
+    handle: &LoopHandle<'static, D>,
+    display: Display<D>,
+) -> anyhow::Result<()> {
+    handle
+        .insert_source(
+            Generic::new(display, Interest::READ, Mode::Level),
+            |_, display, data| {
+                // SAFETY: the display is not dropped while the event loop holds it.
+                let result = unsafe { display.get_mut().dispatch_clients(data) };
+                if let Err(error) = result {
+                    tracing::error!(%error, "dispatching the Wayland clients failed");
+                }
+                Ok(PostAction::Continue)
+            },
+        )
+        .map_err(|error| anyhow::anyhow!("cannot watch the Wayland display: {error}"))?;
+    Ok(())
+}
+
 pub fn bind(name: Option<&str>) -> anyhow::Result<(ListeningSocket, String)> {
     let socket = match name {
         Some(path) if path.starts_with('/') => ListeningSocket::bind_absolute(PathBuf::from(path)),

@@ -79,7 +79,18 @@ pub fn run(args: MsgArgs) -> anyhow::Result<()> {
         },
     };
     let reply = send(&socket, &request)?;
-    println!("{}", serde_json::to_string_pretty(&reply)?);
+    // A reader that stops early (`| head`) is not an error of ours.
+    let printed = writeln!(
+        std::io::stdout(),
+        "{}",
+        serde_json::to_string_pretty(&reply)?
+    );
+    match printed {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            return Err(error).context("cannot print the reply");
+        }
+        _ => {}
+    }
     if reply.get("ok") != Some(&serde_json::Value::Bool(true)) {
         anyhow::bail!(
             "{}",

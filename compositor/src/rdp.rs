@@ -13,7 +13,6 @@ use tracing::{debug, info};
 use crate::config::RdpSecurity;
 use crate::input::keymap::{KEY_CAPSLOCK, KEY_NUMLOCK};
 use crate::input::PointerShape;
-use crate::render::cursor::Pointer;
 use crate::state::{Airgui, State};
 
 /// Starts the RDP server if `[rdp]` is configured; returns what to tell the user.
@@ -125,7 +124,8 @@ pub fn show_pointer(airgui: &Airgui, shape: &PointerShape) {
     };
     rdp.set_cursor(match shape {
         PointerShape::Zone(cursor) => cursor.clone(),
-        PointerShape::Airgui(Pointer::Arrow) => Cursor::Default,
+        // Our own arrow too, as a picture: the server cannot bring back the client's default
+        // once another shape was shown (see airgui-remote's server/cursor.rs).
         PointerShape::Airgui(other) => {
             let picture = other.picture();
             Cursor::Image(CursorImage {

@@ -483,6 +483,10 @@ fn cursor_shape_reaches_the_master() {
     server.handle.set_cursor(Cursor::Image(image.clone()));
     let want = Some(Cursor::Image(image));
     master.wait("the cursor", |_, m| m.cursor == want);
+    // Then none at all (an invisible image on the wire: ironrdp-server 0.13 sends nothing for
+    // its hide and default updates).
+    server.handle.set_cursor(Cursor::Hidden);
+    master.wait("the hidden cursor", |_, m| m.cursor == Some(Cursor::Hidden));
 }
 
 /// A server on a fixed identity, so that a second one can take over the first one's port.

@@ -437,3 +437,53 @@ fn clipboard_chords_in_a_zone_act_in_that_zone() {
         "the master's own clipboard is not involved"
     );
 }
+
+#[test]
+fn the_pointer_over_a_zone_takes_the_shape_its_slave_shows() {
+    use guid_protocol::msg::{Cursor, Message};
+    use guid_protocol::pattern::Pattern;
+    let cloud = slave(&[("work", "blue")]);
+    let mut work = cloud.raw_agent("work");
+    work.create_window(
+        1,
+        Rect::new(100, 100, 200, 150),
+        b"editor",
+        Pattern::Solid(0xffffff),
+    );
+    cloud.wait_window("work", 1);
+    // X font cursor 152 is xterm: the slave shows a text beam over the window's content.
+    work.send(
+        1,
+        &Message::Cursor(Cursor {
+            cursor: 0x100 | 152,
+        }),
+    )
+    .unwrap();
+    let desk = Setup::new()
+        .output(MASTER.0, MASTER.1)
+        .rdp("alice", "desk-Pa55")
+        .zone_link("cloud", "purple", &cloud, PASSWORD)
+        .start();
+    let zone = wait_linked(&desk, "cloud");
+    let pointer = |at: (i32, i32), wanted: &str| {
+        desk.pointer_move((f64::from(zone.x + at.0), f64::from(zone.y + at.1)));
+        wait_for(&format!("the pointer to be {wanted}"), || {
+            match desk.rdp()["pointer"].as_str() {
+                Some(shape) if shape.starts_with(wanted) => Ok(()),
+                other => Err(other.map(str::to_owned)),
+            }
+        });
+    };
+    // The text beam over the slave's window, the slave's arrow elsewhere in the zone.
+    pointer((150, 150), "zone image 9x14");
+    pointer((20, 20), "zone image 12x");
+    pointer((150, 150), "zone image 9x14");
+    // Over the zone frame's title bar the master shows its own arrow.
+    desk.pointer_move((f64::from(zone.x + 50), f64::from(zone.y - 10)));
+    wait_for("the master's arrow over the title bar", || {
+        match desk.rdp()["pointer"].as_str() {
+            Some("Arrow") => Ok(()),
+            other => Err(other.map(str::to_owned)),
+        }
+    });
+}

@@ -3,6 +3,8 @@
 use serde_json::{json, Value};
 
 use super::Request;
+use airgui_remote::Cursor;
+
 use crate::input::{PointerShape, BTN_LEFT};
 use crate::shell_key::ShellKey;
 use crate::state::State;
@@ -92,7 +94,11 @@ fn execute(state: &mut State, request: Request) -> Result<Value, String> {
                 "height": rdp.desktop_size().1,
                 "pointer": state.airgui.input.shape().map(|shape| match shape {
                     PointerShape::Airgui(pointer) => format!("{pointer:?}"),
-                    PointerShape::Zone(_) => "zone".to_owned(),
+                    PointerShape::Zone(Cursor::Default) => "zone default".to_owned(),
+                    PointerShape::Zone(Cursor::Hidden) => "zone hidden".to_owned(),
+                    PointerShape::Zone(Cursor::Image(image)) => {
+                        format!("zone image {}x{}", image.width, image.height)
+                    }
                 }),
             }),
             None => json!({ "enabled": false }),

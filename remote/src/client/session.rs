@@ -498,7 +498,13 @@ fn damage_of(rect: &InclusiveRectangle) -> DamageRect {
 /// crate's premultiplied B, G, R, A cursor, the form [`crate::server::RdpServerHandle::set_cursor`]
 /// takes, so the master can pass a zone's pointer on unchanged.
 fn cursor_of(pointer: &DecodedPointer) -> Cursor {
-    if pointer.width == 0 || pointer.height == 0 {
+    // Servers hide the pointer with an empty or fully transparent image (see
+    // `server::cursor::cursor_update`).
+    let transparent = pointer
+        .bitmap_data
+        .chunks_exact(4)
+        .all(|px| px.get(3) == Some(&0));
+    if pointer.width == 0 || pointer.height == 0 || transparent {
         return Cursor::Hidden;
     }
     let expected = usize::from(pointer.width) * usize::from(pointer.height) * 4;

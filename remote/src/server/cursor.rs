@@ -29,11 +29,32 @@ pub struct CursorImage {
     pub pixels: Vec<u8>,
 }
 
+/// A pointer with nothing to show, sent for [`Cursor::Hidden`].
+fn invisible() -> CursorImage {
+    CursorImage {
+        width: 1,
+        height: 1,
+        hot_x: 0,
+        hot_y: 0,
+        pixels: vec![0; 4],
+    }
+}
+
 /// RDP's 32-bit pointer: bottom row first, straight (not premultiplied) alpha.
+///
+/// ironrdp-server 0.13 sends nothing for its `DefaultPointer` and `HidePointer` updates (their
+/// fast-path body is empty, and its fragmenter emits no fragment for an empty body): a client
+/// keeps the last image. So hiding sends an invisible image, and a compositor that wants its
+/// arrow back sends the arrow's picture; [`Cursor::Default`] only stands for the state before any
+/// shape was set.
 pub(super) fn cursor_update(cursor: &Cursor) -> DisplayUpdate {
+    let hidden;
     let image = match cursor {
         Cursor::Default => return DisplayUpdate::DefaultPointer,
-        Cursor::Hidden => return DisplayUpdate::HidePointer,
+        Cursor::Hidden => {
+            hidden = invisible();
+            &hidden
+        }
         Cursor::Image(image) => image,
     };
     let row = usize::from(image.width) * 4;

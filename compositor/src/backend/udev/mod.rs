@@ -10,6 +10,7 @@ mod cursor;
 mod error;
 mod gpu;
 mod input;
+mod layout;
 mod screen;
 mod session;
 
@@ -33,6 +34,7 @@ use smithay::utils::Transform;
 use tracing::{info, warn};
 
 use super::BACKGROUND;
+use crate::config::{OutputConfig, ScreenPlacement};
 use crate::render::{self, OutputElement, WindowTextures};
 use crate::shell_key::ShellKey;
 use crate::state::{Airgui, State};
@@ -59,6 +61,8 @@ pub struct Udev {
     /// 0 before the copy's first frame (draw everything), then 1: the image keeps the last one.
     age: usize,
     size: (u32, u32),
+    /// `[[output.screen]]`: where monitors stand.
+    placements: Vec<ScreenPlacement>,
     handle: LoopHandle<'static, State>,
 }
 
@@ -73,8 +77,10 @@ impl std::fmt::Debug for Udev {
 
 impl Udev {
     /// Opens a session on the seat, the seat's primary GPU and its monitors, and the seat's
-    /// input devices. `size` is the output when no monitor is connected.
-    pub fn new(handle: &LoopHandle<'static, State>, size: (u32, u32)) -> anyhow::Result<Udev> {
+    /// input devices. `output.width` and `output.height` are the output when no monitor is
+    /// connected.
+    pub fn new(handle: &LoopHandle<'static, State>, output: &OutputConfig) -> anyhow::Result<Udev> {
+        let size = (output.width, output.height);
         let (mut session, notifier) = session::open()?;
         let seat = session.seat();
         let udev = UdevBackend::new(&seat).map_err(UdevError::Udev)?;
@@ -97,8 +103,9 @@ impl Udev {
         };
         let renderer =
             PixmanRenderer::new().map_err(|error| UdevError::Renderer(error.to_string()))?;
+        let placements = output.screens.clone();
         let mut gpu = Gpu::open(handle, &mut session, device_id, &primary)?;
-        gpu.scan(&renderer);
+        gpu.scan(&renderer, &placements);
         if gpu.screens.is_empty() {
             warn!(gpu = %primary.display(), "no monitor connected: waiting for one");
         }
@@ -124,6 +131,7 @@ impl Udev {
             tracker: OutputDamageTracker::new((1, 1), 1.0, Transform::Normal),
             age: 0,
             size,
+            placements,
             handle: handle.clone(),
         };
         udev.resize(size.0, size.1)?;
@@ -230,7 +238,7 @@ impl Udev {
         }
         let gpu = self.gpu.as_mut()?;
         gpu.activate();
-        gpu.scan(&self.renderer);
+        gpu.scan(&self.renderer, &self.placements);
         gpu.size().filter(|size| *size != self.size)
     }
 
@@ -245,7 +253,7 @@ impl Udev {
         match event {
             UdevEvent::Changed { device_id } => {
                 let gpu = self.gpu.as_mut().filter(|gpu| gpu.device_id == device_id)?;
-                if !gpu.scan(&self.renderer) {
+                if !gpu.scan(&self.renderer, &self.placements) {
                     return None;
                 }
             }
@@ -255,7 +263,7 @@ impl Udev {
                 }
                 match Gpu::open(&self.handle, &mut self.session, device_id, &path) {
                     Ok(mut gpu) => {
-                        gpu.scan(&self.renderer);
+                        gpu.scan(&self.renderer, &self.placements);
                         self.gpu = Some(gpu);
                     }
                     Err(error) => {

@@ -29,8 +29,8 @@ pub struct Screen {
     pub name: String,
     pub crtc: crtc::Handle,
     compositor: PixmanCompositor,
-    /// Where its left edge is on the shell's output (screens stand side by side).
-    pub x: i32,
+    /// Where its top left corner is on the shell's output (see `layout`).
+    pub at: (i32, i32),
     pub size: (u32, u32),
     /// A page flip was queued and has not completed: a new frame waits for it.
     flip_pending: bool,
@@ -42,7 +42,7 @@ impl std::fmt::Debug for Screen {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Screen")
             .field("name", &self.name)
-            .field("x", &self.x)
+            .field("at", &self.at)
             .field("size", &self.size)
             .finish_non_exhaustive()
     }
@@ -145,7 +145,7 @@ impl Screen {
             name,
             crtc,
             compositor,
-            x: 0,
+            at: (0, 0),
             size: (u32::from(width), u32::from(height)),
             flip_pending: false,
             redraw_after_flip: false,
@@ -164,7 +164,7 @@ impl Screen {
             self.redraw_after_flip = true;
             return Ok(());
         }
-        let offset = (-self.x, 0);
+        let offset = (-self.at.0, -self.at.1);
         let mut elements: Vec<ScreenElement<'_, PixmanRenderer>> =
             Vec::with_capacity(shell.len() + 1);
         if let Some(cursor) = cursor {

@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 
 use smithay::backend::drm::{DrmDevice, DrmDeviceFd, DrmEvent};
-use smithay::backend::renderer::pixman::PixmanRenderer;
 use smithay::backend::session::libseat::LibSeatSession;
 use smithay::backend::session::Session;
 use smithay::reexports::calloop::{LoopHandle, RegistrationToken};
@@ -15,7 +14,7 @@ use tracing::{error, info, warn};
 
 use super::error::UdevError;
 use super::layout;
-use super::screen::{self, Screen};
+use super::screen::{self, ScanoutSource, Screen};
 use crate::backend::Backend;
 use crate::config::ScreenPlacement;
 use crate::state::State;
@@ -89,7 +88,7 @@ impl Gpu {
 
     /// Follows the connectors: drops screens whose monitor went away, adds one for each new
     /// monitor, and places them as `placements` says. Returns whether anything changed.
-    pub fn scan(&mut self, renderer: &PixmanRenderer, placements: &[ScreenPlacement]) -> bool {
+    pub fn scan(&mut self, source: &ScanoutSource, placements: &[ScreenPlacement]) -> bool {
         let connected = screen::connected(&self.drm, &[]);
         let before = self.screens.len();
         self.screens.retain(|screen| {
@@ -113,7 +112,7 @@ impl Gpu {
             })
             .collect();
         for candidate in new {
-            match Screen::new(&mut self.drm, renderer, candidate) {
+            match Screen::new(&mut self.drm, source, candidate) {
                 Ok(screen) => {
                     self.screens.push(screen);
                     changed = true;
@@ -134,6 +133,11 @@ impl Gpu {
             screen.at = corner;
         }
         changed
+    }
+
+    /// The DRM device, for a GBM device on it.
+    pub fn fd(&self) -> &DrmDeviceFd {
+        self.drm.device_fd()
     }
 
     /// The shell's output: the smallest rectangle from (0, 0) that holds every screen.

@@ -6,13 +6,14 @@ use smithay::backend::allocator::dumb::DumbAllocator;
 use smithay::backend::allocator::format::FormatSet;
 use smithay::backend::allocator::gbm::{GbmAllocator, GbmBufferFlags, GbmDevice};
 use smithay::backend::allocator::Fourcc;
-use smithay::backend::drm::compositor::{DrmCompositor, FrameFlags};
+use smithay::backend::drm::compositor::{DrmCompositor, FrameFlags, PrimaryPlaneElement};
 use smithay::backend::drm::exporter::gbm::GbmFramebufferExporter;
 use smithay::backend::drm::{DrmDevice, DrmDeviceFd};
 use smithay::backend::renderer::element::utils::{Relocate, RelocateRenderElement};
 use smithay::backend::renderer::{Bind, ImportAll, ImportMem, Renderer, Texture};
 use smithay::output::OutputModeSource;
 use smithay::reexports::drm::control::{connector, crtc, Device as _, Mode, ModeTypeFlags};
+use smithay::reexports::drm::{Device as _, DriverCapability};
 use smithay::utils::Transform;
 use tracing::{debug, info};
 
@@ -62,6 +63,8 @@ pub struct Screen {
     flip_pending: bool,
     /// Something changed while the flip was pending: draw again when it completes.
     pub redraw_after_flip: bool,
+    /// The driver takes the renderer's fences with a flip (so there is no need to wait).
+    fences: bool,
 }
 
 impl std::fmt::Debug for Screen {
@@ -145,6 +148,11 @@ impl Screen {
             .create_surface(crtc, mode, &[connector])
             .map_err(|error| anyhow::anyhow!("cannot drive {name}: {error}"))?;
         let (width, height) = mode.size();
+        // As Smithay's DrmCompositor decides whether to pass fences on.
+        let fences = !surface.is_legacy()
+            && surface
+                .get_driver_capability(DriverCapability::SyncObj)
+                .is_ok_and(|value| value != 0);
         let fd = drm.device_fd().clone();
         let mode_source = OutputModeSource::Static {
             size: (i32::from(width), i32::from(height)).into(),
@@ -204,6 +212,7 @@ impl Screen {
             size: (u32::from(width), u32::from(height)),
             flip_pending: false,
             redraw_after_flip: false,
+            fences,
         })
     }
 
@@ -249,10 +258,20 @@ impl Screen {
                     .is_empty
             }
             Scanout::Gbm(compositor) => {
-                compositor
+                let frame = compositor
                     .render_frame(renderer, &elements, BACKGROUND, FrameFlags::DEFAULT)
-                    .map_err(|error| rendering(&error))?
-                    .is_empty
+                    .map_err(|error| rendering(&error))?;
+                // Smithay hands the end of the drawing to the kernel as a fence only where the
+                // driver takes fences; elsewhere (virtio-gpu) the flip would show a buffer the
+                // GPU, or llvmpipe's threads, are still drawing into. Wait for them there.
+                if let (false, PrimaryPlaneElement::Swapchain(element)) =
+                    (self.fences, &frame.primary_element)
+                {
+                    if element.sync.wait().is_err() {
+                        debug!(screen = %self.name, "waiting for the drawing was interrupted");
+                    }
+                }
+                frame.is_empty
             }
         };
         if empty {
@@ -266,11 +285,13 @@ impl Screen {
             Scanout::Gbm(compositor) => compositor.queue_frame(()).map_err(|e| showing(&e))?,
         }
         self.flip_pending = true;
+        debug!(screen = %self.name, "frame queued");
         Ok(())
     }
 
     /// The queued flip completed (the frame is on screen); returns whether to draw again.
     pub fn flip_done(&mut self) -> bool {
+        debug!(screen = %self.name, redraw = self.redraw_after_flip, "flip done");
         let submitted = match &mut self.scanout {
             Scanout::Dumb(compositor) => compositor
                 .frame_submitted()

@@ -262,12 +262,11 @@ impl Screen {
                     .render_frame(renderer, &elements, BACKGROUND, FrameFlags::DEFAULT)
                     .map_err(|error| rendering(&error))?;
                 // Smithay hands the end of the drawing to the kernel as a fence only where the
-                // driver takes fences; elsewhere (virtio-gpu) the flip would show a buffer the
-                // GPU, or llvmpipe's threads, are still drawing into. Wait for them there.
-                if let (false, PrimaryPlaneElement::Swapchain(element)) =
-                    (self.fences, &frame.primary_element)
-                {
-                    if element.sync.wait().is_err() {
+                // driver takes fences and the renderer can export one; elsewhere (virtio-gpu,
+                // llvmpipe) the flip would show a buffer still being drawn into. Wait there.
+                if let PrimaryPlaneElement::Swapchain(element) = &frame.primary_element {
+                    let handed_over = self.fences && element.sync.is_exportable();
+                    if !handed_over && element.sync.wait().is_err() {
                         debug!(screen = %self.name, "waiting for the drawing was interrupted");
                     }
                 }

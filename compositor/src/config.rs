@@ -32,6 +32,9 @@ const MAX_POOL_BYTES: RangeInclusive<u64> = 1..=16 * GIB;
 const OUTPUT_WIDTH: RangeInclusive<u32> = 1..=MAX_WINDOW_WIDTH;
 const OUTPUT_HEIGHT: RangeInclusive<u32> = 1..=MAX_WINDOW_HEIGHT;
 const REFRESH_HZ: RangeInclusive<u32> = 1..=1000;
+/// A screen's top left corner lies within the largest output (the GUI protocol's largest window).
+const SCREEN_X: RangeInclusive<u32> = 0..=MAX_WINDOW_WIDTH - 1;
+const SCREEN_Y: RangeInclusive<u32> = 0..=MAX_WINDOW_HEIGHT - 1;
 const CLIPBOARD_BYTES: RangeInclusive<usize> = 1..=256_000;
 const REPEAT_DELAY_MS: RangeInclusive<u32> = 1..=10_000;
 const REPEAT_RATE_HZ: RangeInclusive<u32> = 0..=1000;
@@ -83,6 +86,33 @@ pub struct OutputConfig {
     pub width: u32,
     pub height: u32,
     pub refresh_hz: u32,
+    /// What draws the login session's screens (`--backend udev`).
+    pub renderer: RendererSetting,
+    /// Where the login session's monitors stand; those not listed follow side by side.
+    #[serde(rename = "screen", default)]
+    pub screens: Vec<ScreenPlacement>,
+}
+
+/// `output.renderer`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RendererSetting {
+    /// GLES when EGL offers a hardware GPU, pixman otherwise.
+    Auto,
+    /// GLES on GBM, even on a software EGL device (llvmpipe).
+    Gles,
+    /// Pixman on dumb buffers: no GL at all.
+    Pixman,
+}
+
+/// One `[[output.screen]]`: a monitor's connector and its top left corner on the shell's output.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScreenPlacement {
+    /// The connector's name as the kernel gives it, such as `HDMI-A-1` or `Virtual-1`.
+    pub connector: String,
+    pub x: u32,
+    pub y: u32,
 }
 
 /// Label name to colour.
@@ -288,6 +318,26 @@ impl Config {
         check_range("output.width", o.width, OUTPUT_WIDTH)?;
         check_range("output.height", o.height, OUTPUT_HEIGHT)?;
         check_range("output.refresh_hz", o.refresh_hz, REFRESH_HZ)?;
+        for (i, screen) in o.screens.iter().enumerate() {
+            let key = |field: &str| format!("output.screen[{i}].{field}");
+            let name = &screen.connector;
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_graphic()) {
+                return Err(ConfigError::invalid(
+                    key("connector"),
+                    format!("{name:?} is not a connector name (such as \"HDMI-A-1\")"),
+                ));
+            }
+            if let Some(first) = o.screens.iter().position(|s| s.connector == *name) {
+                if first != i {
+                    return Err(ConfigError::invalid(
+                        key("connector"),
+                        format!("{name:?} is already placed by output.screen[{first}]"),
+                    ));
+                }
+            }
+            check_range(&key("x"), screen.x, SCREEN_X)?;
+            check_range(&key("y"), screen.y, SCREEN_Y)?;
+        }
 
         let k = &self.keyboard;
         for (field, value) in [

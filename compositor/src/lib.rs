@@ -106,7 +106,7 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
         #[cfg(feature = "udev")]
         BackendKind::Udev => Backend::Udev(Box::new(backend::Udev::new(
             &event_loop.handle(),
-            (width, height),
+            &config.output,
         )?)),
     };
     let zone = config.zone.name.clone();

@@ -2,8 +2,10 @@
 //! keyboard and tablet, airgui runs under seatd with a demo qube; from outside, QMP screendumps
 //! of the real scanout show the qube's windows exactly as a headless airgui draws the same
 //! scene (border colour, title, content), keys typed on the virtual keyboard reach the qube as
-//! the right keycodes, and clicks move the focus. Without a seat or a GPU airgui exits with a
-//! message that says which is missing and what to do, not a panic.
+//! the right keycodes, and clicks move the focus. There EGL offers only a software device, so
+//! airgui picks pixman by itself; forced to GLES (`output.renderer = "gles"`) on that device, it
+//! shows the same scene. Without a seat or a GPU airgui exits with a message that says which is
+//! missing and what to do, not a panic.
 
 // Test helpers fail the test loudly; that is what unwrap, expect and indexing are for here.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
@@ -143,20 +145,23 @@ sleep 3600
     )
 }
 
-#[test]
-fn a_login_session_in_a_vm_shows_windows_on_the_scanout_and_takes_keys_and_clicks() {
-    let Some(qemu) = vm::qemu() else {
-        eprintln!(
-            "skipped: qemu-system-x86_64 is not installed (scripts/install-deps installs it)"
-        );
-        return;
-    };
-    // The same scene on a headless airgui here: what the screen must show.
+/// The headless airgui here with the demo qube's scene (what the screen must show), and a VM
+/// running airgui with `output_config` added to its `[output]` table, the same qube and scene.
+struct Scenario {
+    _host_agent: Agent,
+    host: Airgui,
+    work: Window,
+    mail: Window,
+    vm: Vm,
+    _dir: tempfile::TempDir,
+}
+
+fn boot_scenario(qemu: &Path, output_config: &str) -> Scenario {
     let host = Setup::new()
         .output(SCREEN.0, SCREEN.1)
         .qube("work", "green")
         .start();
-    let _host_agent = host.agent("work").window(WORK).window(MAIL).start();
+    let host_agent = host.agent("work").window(WORK).window(MAIL).start();
     let work = host.wait_window("work", 1);
     let mail = host.wait_window("work", 2);
 
@@ -166,8 +171,11 @@ fn a_login_session_in_a_vm_shows_windows_on_the_scanout_and_takes_keys_and_click
         .unwrap();
     std::fs::write(
         dir.path().join("airgui.toml"),
-        "[output]\nwidth = 1024\nheight = 768\n\n[ipc]\nsocket = \"/run/user/airgui.ipc\"\n\n\
-         [[qube]]\nname = \"work\"\nlabel = \"green\"\nlisten = \"/run/user/work.sock\"\n",
+        format!(
+            "[output]\nwidth = 1024\nheight = 768\n{output_config}\n\n\
+             [ipc]\nsocket = \"/run/user/airgui.ipc\"\n\n\
+             [[qube]]\nname = \"work\"\nlabel = \"green\"\nlisten = \"/run/user/work.sock\"\n"
+        ),
     )
     .unwrap();
     std::fs::write(
@@ -178,32 +186,86 @@ fn a_login_session_in_a_vm_shows_windows_on_the_scanout_and_takes_keys_and_click
         ),
     )
     .unwrap();
-    let mut vm = Vm::boot(&qemu, dir.path(), SCREEN);
+    let vm = Vm::boot(qemu, dir.path(), SCREEN);
+    Scenario {
+        _host_agent: host_agent,
+        host,
+        work,
+        mail,
+        vm,
+        _dir: dir,
+    }
+}
 
-    // Both windows, frames and contents, exactly as the headless airgui draws them.
-    let screen = wait_until(
-        "the qube's windows on the VM's scanout",
-        BOOT_PATIENCE,
-        || {
-            let expected = host.screenshot();
-            let screen = vm.screendump();
-            let wrong: usize = [frame(&work), frame(&mail)]
+impl Scenario {
+    /// Waits until the VM's scanout shows both windows, frames and contents, exactly as the
+    /// headless airgui draws them, and returns that screen.
+    fn wait_for_the_scene(&mut self) -> Image {
+        let Scenario {
+            host,
+            work,
+            mail,
+            vm,
+            ..
+        } = self;
+        let screen = wait_until(
+            "the qube's windows on the VM's scanout",
+            BOOT_PATIENCE,
+            || {
+                let expected = host.screenshot();
+                let screen = vm.screendump();
+                let wrong: usize = [frame(work), frame(mail)]
+                    .iter()
+                    .map(|rect| screen.mismatches(*rect, |x, y| expected.pixel(x, y)).len())
+                    .sum();
+                if wrong == 0 {
+                    Ok(screen)
+                } else {
+                    Err(format!(
+                        "{wrong} pixels differ\nguest.log:\n{}\nairgui.log:\n{}",
+                        vm.file("guest.log"),
+                        vm.file("airgui.log")
+                    ))
+                }
+            },
+        );
+        assert_decorated(&screen, work, "green");
+        assert_decorated(&screen, mail, "green");
+        screen
+    }
+
+    /// Asserts that airgui's log names `renderer` as the one it chose.
+    fn assert_renderer(&self, renderer: &str) {
+        let log = self.vm.file("airgui.log");
+        let chosen: Vec<&str> = log
+            .lines()
+            .filter(|line| line.contains(" renderer renderer="))
+            .collect();
+        assert_eq!(chosen.len(), 1, "one renderer chosen, in:\n{log}");
+        assert!(
+            chosen
                 .iter()
-                .map(|rect| screen.mismatches(*rect, |x, y| expected.pixel(x, y)).len())
-                .sum();
-            if wrong == 0 {
-                Ok(screen)
-            } else {
-                Err(format!(
-                    "{wrong} pixels differ\nguest.log:\n{}\nairgui.log:\n{}",
-                    vm.file("guest.log"),
-                    vm.file("airgui.log")
-                ))
-            }
-        },
-    );
-    assert_decorated(&screen, &work, "green");
-    assert_decorated(&screen, &mail, "green");
+                .all(|line| line.contains(&format!("renderer={renderer} "))),
+            "{renderer} is not the renderer chosen: {chosen:?}"
+        );
+    }
+}
+
+#[test]
+fn a_login_session_in_a_vm_shows_windows_on_the_scanout_and_takes_keys_and_clicks() {
+    let Some(qemu) = vm::qemu() else {
+        eprintln!(
+            "skipped: qemu-system-x86_64 is not installed (scripts/install-deps installs it)"
+        );
+        return;
+    };
+    let mut scenario = boot_scenario(&qemu, "");
+    scenario.wait_for_the_scene();
+    // virtio-gpu without virgl: EGL has only a software device, so "auto" takes pixman.
+    scenario.assert_renderer("pixman");
+    let Scenario {
+        work, mail, mut vm, ..
+    } = scenario;
 
     let wait_agent = |vm: &mut Vm, what: &str, done: &dyn Fn(&[Value]) -> bool| {
         wait_until(what, BOOT_PATIENCE, || {
@@ -247,4 +309,18 @@ fn a_login_session_in_a_vm_shows_windows_on_the_scanout_and_takes_keys_and_click
             && log.iter().any(|e| is(e, "focus", FOCUS_IN, 2))
     });
     vm.execute("quit", serde_json::json!({}));
+}
+
+#[test]
+fn a_login_session_forced_to_gles_shows_the_same_windows_on_the_scanout() {
+    let Some(qemu) = vm::qemu() else {
+        eprintln!(
+            "skipped: qemu-system-x86_64 is not installed (scripts/install-deps installs it)"
+        );
+        return;
+    };
+    // GLES on Mesa's software EGL device (llvmpipe), taken only because it is asked for.
+    let mut scenario = boot_scenario(&qemu, "renderer = \"gles\"");
+    scenario.wait_for_the_scene();
+    scenario.assert_renderer("gles");
 }

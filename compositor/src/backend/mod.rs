@@ -2,7 +2,7 @@
 //! own renderer; the shell, decorations and input do not know which one runs.
 
 pub mod headless;
-#[cfg(feature = "winit")]
+#[cfg(any(feature = "winit", feature = "udev"))]
 mod shadow;
 #[cfg(feature = "udev")]
 pub mod udev;

@@ -508,3 +508,76 @@ fn keyboard_names_must_be_xkb_names() {
         matches!(bad, Err(ConfigError::Invalid { ref key, .. }) if key == "keyboard.repeat_rate_hz")
     );
 }
+
+#[test]
+fn renderer_is_auto_unless_set_and_names_the_key_when_wrong() {
+    let c = Config::from_overlay(None).unwrap();
+    assert_eq!(c.output.renderer, RendererSetting::Auto);
+    assert!(c.output.screens.is_empty());
+    for (text, setting) in [
+        ("auto", RendererSetting::Auto),
+        ("gles", RendererSetting::Gles),
+        ("pixman", RendererSetting::Pixman),
+    ] {
+        let c = ok(&format!("[output]\nrenderer = \"{text}\"\n"));
+        assert_eq!(c.output.renderer, setting);
+    }
+    let e = err("[output]\nrenderer = \"vulkan\"\n");
+    assert!(e.contains("output.renderer"), "{e}");
+    assert!(e.contains("pixman"), "{e}");
+}
+
+#[test]
+fn the_commented_screen_example_is_valid() {
+    let start = DEFAULTS.find("# [[output.screen]]").unwrap();
+    let example: String = DEFAULTS[start..]
+        .lines()
+        .take_while(|l| l.starts_with('#'))
+        .map(|l| l.strip_prefix("# ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let c = ok(&example);
+    assert_eq!(
+        c.output.screens,
+        [
+            ScreenPlacement {
+                connector: "HDMI-A-1".into(),
+                x: 0,
+                y: 0
+            },
+            ScreenPlacement {
+                connector: "DP-1".into(),
+                x: 1920,
+                y: 0
+            }
+        ]
+    );
+}
+
+#[test]
+fn screen_placements_are_checked() {
+    let screen = |connector: &str, x: u32, y: u32| {
+        format!("[[output.screen]]\nconnector = \"{connector}\"\nx = {x}\ny = {y}\n")
+    };
+    let e = err(&screen("", 0, 0));
+    assert!(e.contains("output.screen[0].connector"), "{e}");
+    let e = err(&screen("HDMI A", 0, 0));
+    assert!(e.contains("output.screen[0].connector"), "{e}");
+    let e = err(&format!(
+        "{}{}",
+        screen("DP-1", 0, 0),
+        screen("DP-1", 1920, 0)
+    ));
+    assert!(e.contains("output.screen[1].connector"), "{e}");
+    assert!(e.contains("output.screen[0]"), "{e}");
+    let e = err(&screen("DP-1", 16384, 0));
+    assert!(e.contains("output.screen[0].x"), "{e}");
+    let e = err(&screen("DP-1", 0, 6144));
+    assert!(e.contains("output.screen[0].y"), "{e}");
+    let e = err("[[output.screen]]\nconnector = \"DP-1\"\nx = 0\n");
+    assert!(e.contains("output.screen[0]"), "{e}");
+    let e = err("[[output.screen]]\nconnector = \"DP-1\"\nx = 0\ny = 0\nscale = 2\n");
+    assert!(e.contains("scale"), "{e}");
+    let c = ok(&screen("DP-1", 16383, 6143));
+    assert_eq!(c.output.screens.len(), 1);
+}

@@ -8,14 +8,14 @@ use smithay::backend::renderer::element::memory::{
     MemoryRenderBuffer, MemoryRenderBufferRenderElement,
 };
 use smithay::backend::renderer::element::Kind;
-use smithay::backend::renderer::pixman::PixmanRenderer;
+use smithay::backend::renderer::{ImportMem, Renderer};
 use smithay::utils::Transform;
 
 use crate::input::PointerShape;
 use crate::render::cursor::Pointer;
 use airgui_remote::Cursor;
 
-pub type CursorElement = MemoryRenderBufferRenderElement<PixmanRenderer>;
+pub type CursorElement<R> = MemoryRenderBufferRenderElement<R>;
 
 /// One buffer per shape shown so far, so that a shape seen again is not uploaded again.
 #[derive(Debug, Default)]
@@ -26,12 +26,16 @@ pub struct CursorImages {
 
 impl CursorImages {
     /// The cursor element for `shape` with its hotspot at `at` (None when hidden).
-    pub fn element(
+    pub fn element<R>(
         &mut self,
-        renderer: &mut PixmanRenderer,
+        renderer: &mut R,
         shape: Option<&PointerShape>,
         at: (f64, f64),
-    ) -> Option<CursorElement> {
+    ) -> Option<CursorElement<R>>
+    where
+        R: Renderer + ImportMem,
+        R::TextureId: Send + Clone + 'static,
+    {
         let (buffer, hot) = match shape.unwrap_or(&PointerShape::Airgui(Pointer::Arrow)) {
             PointerShape::Airgui(pointer) => {
                 let (buffer, hot) = self.airgui.entry(*pointer).or_insert_with(|| {

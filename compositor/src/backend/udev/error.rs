@@ -26,6 +26,12 @@ pub enum UdevError {
     Input(String),
     #[error("cannot start the pixman renderer: {0}")]
     Renderer(String),
+    #[error(
+        "output.renderer = \"gles\", but GLES cannot run on the GPU {path}: {reason}. Install \
+         Mesa's GBM and EGL (libgbm1, libegl-mesa0), or set output.renderer to \"auto\" or \
+         \"pixman\""
+    )]
+    NoGles { path: PathBuf, reason: String },
     #[error("cannot watch {what}: {reason}")]
     Watch { what: &'static str, reason: String },
 }

@@ -1,10 +1,9 @@
 //! The primary GPU: its DRM device opened through the session, and one screen per connected
-//! monitor, side by side.
+//! monitor, placed by `layout`.
 
 use std::path::{Path, PathBuf};
 
 use smithay::backend::drm::{DrmDevice, DrmDeviceFd, DrmEvent};
-use smithay::backend::renderer::pixman::PixmanRenderer;
 use smithay::backend::session::libseat::LibSeatSession;
 use smithay::backend::session::Session;
 use smithay::reexports::calloop::{LoopHandle, RegistrationToken};
@@ -14,8 +13,10 @@ use smithay::utils::DeviceFd;
 use tracing::{error, info, warn};
 
 use super::error::UdevError;
-use super::screen::{self, Screen};
+use super::layout;
+use super::screen::{self, ScanoutSource, Screen};
 use crate::backend::Backend;
+use crate::config::ScreenPlacement;
 use crate::state::State;
 
 pub struct Gpu {
@@ -86,9 +87,8 @@ impl Gpu {
     }
 
     /// Follows the connectors: drops screens whose monitor went away, adds one for each new
-    /// monitor, and lays them out left to right in connector order. Returns whether anything
-    /// changed.
-    pub fn scan(&mut self, renderer: &PixmanRenderer) -> bool {
+    /// monitor, and places them as `placements` says. Returns whether anything changed.
+    pub fn scan(&mut self, source: &ScanoutSource, placements: &[ScreenPlacement]) -> bool {
         let connected = screen::connected(&self.drm, &[]);
         let before = self.screens.len();
         self.screens.retain(|screen| {
@@ -112,7 +112,7 @@ impl Gpu {
             })
             .collect();
         for candidate in new {
-            match Screen::new(&mut self.drm, renderer, candidate) {
+            match Screen::new(&mut self.drm, source, candidate) {
                 Ok(screen) => {
                     self.screens.push(screen);
                     changed = true;
@@ -122,18 +122,30 @@ impl Gpu {
         }
         self.screens
             .sort_by_key(|screen| u32::from(screen.connector));
-        let mut x = 0;
-        for screen in &mut self.screens {
-            screen.x = x;
-            x += screen.size.0 as i32;
+        let named: Vec<(&str, (u32, u32))> = self
+            .screens
+            .iter()
+            .map(|screen| (screen.name.as_str(), screen.size))
+            .collect();
+        let corners = layout::arrange(&named, placements);
+        for (screen, corner) in self.screens.iter_mut().zip(corners) {
+            changed |= screen.at != corner;
+            screen.at = corner;
         }
         changed
     }
 
-    /// The shell's output: the screens side by side.
+    /// The DRM device, for a GBM device on it.
+    pub fn fd(&self) -> &DrmDeviceFd {
+        self.drm.device_fd()
+    }
+
+    /// The shell's output: the smallest rectangle from (0, 0) that holds every screen.
     pub fn size(&self) -> Option<(u32, u32)> {
-        let width: u32 = self.screens.iter().map(|screen| screen.size.0).sum();
-        let height = self.screens.iter().map(|screen| screen.size.1).max()?;
+        let right = |screen: &Screen| screen.at.0.unsigned_abs().saturating_add(screen.size.0);
+        let bottom = |screen: &Screen| screen.at.1.unsigned_abs().saturating_add(screen.size.1);
+        let width = self.screens.iter().map(right).max()?;
+        let height = self.screens.iter().map(bottom).max()?;
         Some((width, height))
     }
 

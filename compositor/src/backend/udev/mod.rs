@@ -1,43 +1,46 @@
 //! The login session: airgui on the machine's own monitors, keyboard and mouse. libseat gives
 //! the devices (`session`), udev finds the primary GPU and follows hot-plug (`gpu`), each
-//! connected monitor is a DRM/KMS `screen` rendered with pixman into dumb buffers, libinput
+//! connected monitor is a DRM/KMS `screen` placed on the shell's output by `layout`, libinput
 //! reads the keyboards and pointers (`input`), and the `cursor` is drawn into the frame.
+//! Screens are rendered with GLES into GBM buffers (`gles`) or with pixman into dumb buffers
+//! (`pixman`); `choice` picks one from what EGL offers and `output.renderer`.
 //!
-//! The same elements that go to the screens are also drawn into an image in memory: the copy
-//! that screenshots, the RDP server and wlr-screencopy read, as on the headless backend.
+//! The same elements that go to the screens are also drawn into a copy in memory: what
+//! screenshots, the RDP server and wlr-screencopy read, as on the headless backend.
 
+mod choice;
 mod cursor;
 mod error;
+mod gles;
 mod gpu;
 mod input;
+mod layout;
+mod pixman;
+mod renderer;
 mod screen;
 mod session;
 
 use airgui_remote::FrameRef;
-use anyhow::Context;
 use guid_protocol::Rect;
-use smithay::backend::allocator::Fourcc;
-use smithay::backend::renderer::damage::OutputDamageTracker;
 use smithay::backend::renderer::element::render_elements;
 use smithay::backend::renderer::element::utils::RelocateRenderElement;
-use smithay::backend::renderer::pixman::PixmanRenderer;
-use smithay::backend::renderer::{Bind, ImportAll, ImportMem, Offscreen};
+use smithay::backend::renderer::{ImportAll, ImportMem};
 use smithay::backend::session::libseat::LibSeatSession;
 use smithay::backend::session::Session;
 use smithay::backend::udev::{self as smithay_udev, UdevBackend, UdevEvent};
 use smithay::reexports::calloop::LoopHandle;
 use smithay::reexports::drm::control::crtc;
 use smithay::reexports::input::Libinput;
-use smithay::reexports::pixman;
-use smithay::utils::Transform;
 use tracing::{info, warn};
 
-use super::BACKGROUND;
-use crate::render::{self, OutputElement, WindowTextures};
+use crate::config::{OutputConfig, RendererSetting, ScreenPlacement};
+use crate::render::OutputElement;
 use crate::shell_key::ShellKey;
 use crate::state::{Airgui, State};
+use choice::{Choice, EglOffer};
 pub use error::UdevError;
 use gpu::Gpu;
+use renderer::Frames;
 
 render_elements! {
     /// What a screen shows: its part of the shell's output, and the cursor.
@@ -50,15 +53,10 @@ pub struct Udev {
     session: LibSeatSession,
     libinput: Libinput,
     gpu: Option<Gpu>,
-    renderer: PixmanRenderer,
-    textures: WindowTextures<PixmanRenderer>,
-    cursor: cursor::CursorImages,
-    /// The copy of the shell's output in memory, and its damage tracker.
-    copy: pixman::Image<'static, 'static>,
-    tracker: OutputDamageTracker,
-    /// 0 before the copy's first frame (draw everything), then 1: the image keeps the last one.
-    age: usize,
+    frames: Frames,
     size: (u32, u32),
+    /// `[[output.screen]]`: where monitors stand.
+    placements: Vec<ScreenPlacement>,
     handle: LoopHandle<'static, State>,
 }
 
@@ -73,8 +71,10 @@ impl std::fmt::Debug for Udev {
 
 impl Udev {
     /// Opens a session on the seat, the seat's primary GPU and its monitors, and the seat's
-    /// input devices. `size` is the output when no monitor is connected.
-    pub fn new(handle: &LoopHandle<'static, State>, size: (u32, u32)) -> anyhow::Result<Udev> {
+    /// input devices. `output.width` and `output.height` are the output when no monitor is
+    /// connected.
+    pub fn new(handle: &LoopHandle<'static, State>, output: &OutputConfig) -> anyhow::Result<Udev> {
+        let size = (output.width, output.height);
         let (mut session, notifier) = session::open()?;
         let seat = session.seat();
         let udev = UdevBackend::new(&seat).map_err(UdevError::Udev)?;
@@ -95,14 +95,15 @@ impl Udev {
         else {
             return Err(UdevError::NoGpu { seat }.into());
         };
-        let renderer =
-            PixmanRenderer::new().map_err(|error| UdevError::Renderer(error.to_string()))?;
+        let placements = output.screens.clone();
         let mut gpu = Gpu::open(handle, &mut session, device_id, &primary)?;
-        gpu.scan(&renderer);
+        let mut frames = start_renderer(output.renderer, &gpu, size)?;
+        gpu.scan(&frames.scanout(), &placements);
         if gpu.screens.is_empty() {
             warn!(gpu = %primary.display(), "no monitor connected: waiting for one");
         }
         let size = gpu.size().unwrap_or(size);
+        frames.resize(size.0, size.1)?;
         let libinput = input::start(handle, &session, &seat)?;
         session::watch(handle, notifier)?;
         handle
@@ -112,22 +113,15 @@ impl Udev {
                 reason: error.to_string(),
             })?;
         info!(%seat, "login session");
-        let mut udev = Udev {
+        Ok(Udev {
             session,
             libinput,
             gpu: Some(gpu),
-            renderer,
-            textures: WindowTextures::default(),
-            cursor: cursor::CursorImages::default(),
-            copy: pixman::Image::new(pixman::FormatCode::X8R8G8B8, 1, 1, true)
-                .context("cannot allocate the output image")?,
-            tracker: OutputDamageTracker::new((1, 1), 1.0, Transform::Normal),
-            age: 0,
+            frames,
             size,
+            placements,
             handle: handle.clone(),
-        };
-        udev.resize(size.0, size.1)?;
-        Ok(udev)
+        })
     }
 
     pub fn size(&self) -> (u32, u32) {
@@ -136,38 +130,11 @@ impl Udev {
 
     /// Draws the copy in memory, then every screen; returns the copy's damage.
     pub fn render(&mut self, airgui: &mut Airgui) -> anyhow::Result<Vec<Rect>> {
-        let elements = render::output_elements(&mut self.renderer, &mut self.textures, airgui)
-            .context("preparing the frame")?;
-        let damage = {
-            let mut framebuffer = self
-                .renderer
-                .bind(&mut self.copy)
-                .context("binding the output image")?;
-            let result = self
-                .tracker
-                .render_output(
-                    &mut self.renderer,
-                    &mut framebuffer,
-                    self.age,
-                    &elements,
-                    BACKGROUND,
-                )
-                .map_err(|error| anyhow::anyhow!("rendering: {error:?}"))?;
-            result.damage.cloned().unwrap_or_default()
+        let screens = match (&mut self.gpu, self.session.is_active()) {
+            (Some(gpu), true) => gpu.screens.as_mut_slice(),
+            _ => &mut [],
         };
-        self.age = 1;
-        if let (Some(gpu), true) = (&mut self.gpu, self.session.is_active()) {
-            let cursor = self.cursor.element(
-                &mut self.renderer,
-                airgui.input.shape(),
-                airgui.input.pointer,
-            );
-            for screen in &mut gpu.screens {
-                if let Err(error) = screen.render(&mut self.renderer, &elements, cursor.as_ref()) {
-                    warn!("{error:#}");
-                }
-            }
-        }
+        let damage = self.frames.render(airgui, screens)?;
         Ok(damage
             .iter()
             .map(|r| Rect::new(r.loc.x, r.loc.y, r.size.w as u32, r.size.h as u32))
@@ -176,37 +143,18 @@ impl Udev {
 
     /// The copy in memory as it stands after the last frame.
     pub fn with_pixels<T>(&self, export: impl FnOnce(FrameRef<'_>) -> T) -> T {
-        let stride = self.copy.stride();
-        let height = self.copy.height();
-        // SAFETY: the image owns `stride * height` bytes of pixels for as long as it lives, and
-        // `&self` keeps it alive and unbound: the renderer, its only writer, runs on this thread
-        // and not during this call.
-        let pixels =
-            unsafe { std::slice::from_raw_parts(self.copy.data().cast::<u8>(), stride * height) };
-        export(FrameRef {
-            width: self.size.0 as u16,
-            height: self.size.1 as u16,
-            stride,
-            pixels,
-            damage: &[],
-        })
+        self.frames.with_pixels(export)
     }
 
     /// A new copy in memory at the shell's new size; the screens keep theirs.
     pub fn resize(&mut self, width: u32, height: u32) -> anyhow::Result<()> {
-        let size = (width as i32, height as i32);
-        self.copy = self
-            .renderer
-            .create_buffer(Fourcc::Xrgb8888, size.into())
-            .context("cannot allocate the output image")?;
-        self.tracker = OutputDamageTracker::new(size, 1.0, Transform::Normal);
-        self.age = 0;
+        self.frames.resize(width, height)?;
         self.size = (width, height);
         Ok(())
     }
 
     pub fn forget_window(&mut self, key: ShellKey) {
-        self.textures.forget(key);
+        self.frames.forget_window(key);
     }
 
     /// Shows another VT (Ctrl+Alt+F`vt`).
@@ -230,7 +178,7 @@ impl Udev {
         }
         let gpu = self.gpu.as_mut()?;
         gpu.activate();
-        gpu.scan(&self.renderer);
+        gpu.scan(&self.frames.scanout(), &self.placements);
         gpu.size().filter(|size| *size != self.size)
     }
 
@@ -245,7 +193,7 @@ impl Udev {
         match event {
             UdevEvent::Changed { device_id } => {
                 let gpu = self.gpu.as_mut().filter(|gpu| gpu.device_id == device_id)?;
-                if !gpu.scan(&self.renderer) {
+                if !gpu.scan(&self.frames.scanout(), &self.placements) {
                     return None;
                 }
             }
@@ -253,9 +201,18 @@ impl Udev {
                 if self.gpu.is_some() {
                     return None;
                 }
+                // The GLES renderer lives on the GPU it was made for, and its textures with it.
+                if matches!(self.frames, Frames::Gles(_)) {
+                    warn!(
+                        path = %path.display(),
+                        "a GPU came back, but the GLES renderer belongs to the one that went \
+                         away: restart airgui to use it"
+                    );
+                    return None;
+                }
                 match Gpu::open(&self.handle, &mut self.session, device_id, &path) {
                     Ok(mut gpu) => {
-                        gpu.scan(&self.renderer);
+                        gpu.scan(&self.frames.scanout(), &self.placements);
                         self.gpu = Some(gpu);
                     }
                     Err(error) => {
@@ -288,4 +245,33 @@ fn hotplug(state: &mut State, event: UdevEvent) {
         state.resize_output(width, height);
     }
     state.airgui.queue_redraw();
+}
+
+/// The renderer `setting` asks for on `gpu`, or pixman when GLES is not worth it there (see
+/// `choice`). The log names the one chosen and why.
+fn start_renderer(setting: RendererSetting, gpu: &Gpu, size: (u32, u32)) -> anyhow::Result<Frames> {
+    let (egl, offer) = if choice::needs_probe(setting) {
+        gles::Egl::probe(gpu.fd())
+    } else {
+        (None, EglOffer::Unavailable("not asked".into()))
+    };
+    let (chosen, why) = choice::choose(setting, &offer).map_err(|reason| UdevError::NoGles {
+        path: gpu.path.clone(),
+        reason,
+    })?;
+    info!(renderer = %chosen, %why, "renderer");
+    if let (Choice::Gles, Some(egl)) = (chosen, egl) {
+        match gles::GlesFrames::new(egl, size) {
+            Ok(frames) => return Ok(Frames::Gles(Box::new(frames))),
+            Err(error) if setting == RendererSetting::Gles => {
+                return Err(UdevError::NoGles {
+                    path: gpu.path.clone(),
+                    reason: format!("{error:#}"),
+                }
+                .into())
+            }
+            Err(error) => warn!("{error:#}: rendering with pixman instead"),
+        }
+    }
+    Ok(Frames::Pixman(Box::new(pixman::PixmanFrames::new(size)?)))
 }

@@ -1,15 +1,19 @@
 //! One monitor: a connector, the CRTC that drives it, and Smithay's `DrmCompositor`, which keeps
 //! a swapchain of scanout buffers, tracks damage per buffer and flips pages.
 
+use smithay::backend::allocator::dmabuf::Dmabuf;
 use smithay::backend::allocator::dumb::DumbAllocator;
+use smithay::backend::allocator::format::FormatSet;
+use smithay::backend::allocator::gbm::{GbmAllocator, GbmBufferFlags, GbmDevice};
 use smithay::backend::allocator::Fourcc;
-use smithay::backend::drm::compositor::{DrmCompositor, FrameFlags};
+use smithay::backend::drm::compositor::{DrmCompositor, FrameFlags, PrimaryPlaneElement};
+use smithay::backend::drm::exporter::gbm::GbmFramebufferExporter;
 use smithay::backend::drm::{DrmDevice, DrmDeviceFd};
 use smithay::backend::renderer::element::utils::{Relocate, RelocateRenderElement};
-use smithay::backend::renderer::pixman::PixmanRenderer;
-use smithay::backend::renderer::Bind;
+use smithay::backend::renderer::{Bind, ImportAll, ImportMem, Renderer, Texture};
 use smithay::output::OutputModeSource;
 use smithay::reexports::drm::control::{connector, crtc, Device as _, Mode, ModeTypeFlags};
+use smithay::reexports::drm::{Device as _, DriverCapability};
 use smithay::utils::Transform;
 use tracing::{debug, info};
 
@@ -18,9 +22,32 @@ use super::ScreenElement;
 use crate::backend::BACKGROUND;
 use crate::render::OutputElement;
 
-/// Scanout on dumb buffers, rendered by pixman: works on every KMS driver, GPU or not. No GBM
-/// device, so no cursor plane: the cursor is drawn into the frame.
-type PixmanCompositor = DrmCompositor<DumbAllocator, DrmDeviceFd, (), DrmDeviceFd>;
+/// Scanout on dumb buffers, rendered by pixman: works on every KMS driver, GPU or not.
+type DumbCompositor = DrmCompositor<DumbAllocator, DrmDeviceFd, (), DrmDeviceFd>;
+/// Scanout on GBM buffers, rendered by GLES.
+type GbmCompositor =
+    DrmCompositor<GbmAllocator<DrmDeviceFd>, GbmFramebufferExporter<DrmDeviceFd>, (), DrmDeviceFd>;
+
+/// A screen's swapchain, of the kind its renderer draws into.
+enum Scanout {
+    Dumb(DumbCompositor),
+    Gbm(GbmCompositor),
+}
+
+/// What new screens are made of: the renderer's buffers and the formats it can draw into.
+#[derive(Debug, Clone)]
+pub struct ScanoutSource {
+    pub buffers: Buffers,
+    pub renderer_formats: FormatSet,
+}
+
+#[derive(Debug, Clone)]
+pub enum Buffers {
+    /// Dumb buffers, for pixman.
+    Dumb,
+    /// GBM buffers on the GPU's GBM device, for GLES.
+    Gbm(GbmDevice<DrmDeviceFd>),
+}
 
 /// A connected monitor.
 pub struct Screen {
@@ -28,21 +55,23 @@ pub struct Screen {
     /// The connector's name, such as `Virtual-1` or `HDMI-A-1`.
     pub name: String,
     pub crtc: crtc::Handle,
-    compositor: PixmanCompositor,
-    /// Where its left edge is on the shell's output (screens stand side by side).
-    pub x: i32,
+    scanout: Scanout,
+    /// Where its top left corner is on the shell's output (see `layout`).
+    pub at: (i32, i32),
     pub size: (u32, u32),
     /// A page flip was queued and has not completed: a new frame waits for it.
     flip_pending: bool,
     /// Something changed while the flip was pending: draw again when it completes.
     pub redraw_after_flip: bool,
+    /// The driver takes the renderer's fences with a flip (so there is no need to wait).
+    fences: bool,
 }
 
 impl std::fmt::Debug for Screen {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Screen")
             .field("name", &self.name)
-            .field("x", &self.x)
+            .field("at", &self.at)
             .field("size", &self.size)
             .finish_non_exhaustive()
     }
@@ -102,11 +131,11 @@ pub fn connected(drm: &DrmDevice, taken: &[crtc::Handle]) -> Vec<Candidate> {
 }
 
 impl Screen {
-    /// Sets the connector's mode on its CRTC (on the first frame) with a swapchain of dumb
-    /// buffers.
+    /// Sets the connector's mode on its CRTC (on the first frame) with a swapchain of the
+    /// renderer's buffers.
     pub fn new(
         drm: &mut DrmDevice,
-        renderer: &PixmanRenderer,
+        source: &ScanoutSource,
         candidate: Candidate,
     ) -> anyhow::Result<Screen> {
         let Candidate {
@@ -119,54 +148,92 @@ impl Screen {
             .create_surface(crtc, mode, &[connector])
             .map_err(|error| anyhow::anyhow!("cannot drive {name}: {error}"))?;
         let (width, height) = mode.size();
+        // As Smithay's DrmCompositor decides whether to pass fences on.
+        let fences = !surface.is_legacy()
+            && surface
+                .get_driver_capability(DriverCapability::SyncObj)
+                .is_ok_and(|value| value != 0);
         let fd = drm.device_fd().clone();
-        let renderer_formats =
-            Bind::<smithay::backend::allocator::dmabuf::Dmabuf>::supported_formats(renderer)
-                .unwrap_or_default();
-        let compositor = DrmCompositor::new(
-            OutputModeSource::Static {
-                size: (i32::from(width), i32::from(height)).into(),
-                scale: 1.0.into(),
-                transform: Transform::Normal,
-            },
-            surface,
-            None,
-            DumbAllocator::new(fd.clone()),
-            fd,
-            [Fourcc::Xrgb8888, Fourcc::Argb8888],
-            renderer_formats,
-            drm.cursor_size(),
-            None,
-        )
-        .map_err(|error| anyhow::anyhow!("cannot set up scanout on {name}: {error}"))?;
+        let mode_source = OutputModeSource::Static {
+            size: (i32::from(width), i32::from(height)).into(),
+            scale: 1.0.into(),
+            transform: Transform::Normal,
+        };
+        let formats = [Fourcc::Xrgb8888, Fourcc::Argb8888];
+        let renderer_formats = source.renderer_formats.clone();
+        let cursor_size = drm.cursor_size();
+        let failed = |error: &dyn std::fmt::Display| {
+            anyhow::anyhow!("cannot set up scanout on {name}: {error}")
+        };
+        // No GBM device is handed over for a cursor plane: the cursor is drawn into the frame
+        // with both renderers, so every screen shows what the copy in memory shows.
+        let scanout = match &source.buffers {
+            Buffers::Dumb => Scanout::Dumb(
+                DrmCompositor::new(
+                    mode_source,
+                    surface,
+                    None,
+                    DumbAllocator::new(fd.clone()),
+                    fd,
+                    formats,
+                    renderer_formats,
+                    cursor_size,
+                    None,
+                )
+                .map_err(|error| failed(&error))?,
+            ),
+            Buffers::Gbm(gbm) => Scanout::Gbm(
+                DrmCompositor::new(
+                    mode_source,
+                    surface,
+                    None,
+                    GbmAllocator::new(
+                        gbm.clone(),
+                        GbmBufferFlags::RENDERING | GbmBufferFlags::SCANOUT,
+                    ),
+                    // No import node: qube windows are shared memory, never scanned out as
+                    // they are.
+                    GbmFramebufferExporter::new(gbm.clone(), None),
+                    formats,
+                    renderer_formats,
+                    cursor_size,
+                    None,
+                )
+                .map_err(|error| failed(&error))?,
+            ),
+        };
         info!(%name, width, height, refresh = mode.vrefresh(), "screen");
         Ok(Screen {
             connector,
             name,
             crtc,
-            compositor,
-            x: 0,
+            scanout,
+            at: (0, 0),
             size: (u32::from(width), u32::from(height)),
             flip_pending: false,
             redraw_after_flip: false,
+            fences,
         })
     }
 
     /// Draws the part of the shell's output this screen shows, with the cursor over it, and
     /// queues the page flip. Only what changed since this buffer was last shown is drawn.
-    pub fn render(
+    pub fn render<R>(
         &mut self,
-        renderer: &mut PixmanRenderer,
-        shell: &[OutputElement<PixmanRenderer>],
-        cursor: Option<&CursorElement>,
-    ) -> anyhow::Result<()> {
+        renderer: &mut R,
+        shell: &[OutputElement<R>],
+        cursor: Option<&CursorElement<R>>,
+    ) -> anyhow::Result<()>
+    where
+        R: Renderer + ImportAll + ImportMem + Bind<Dmabuf>,
+        R::TextureId: Texture + Clone + Send + 'static,
+    {
         if self.flip_pending {
             self.redraw_after_flip = true;
             return Ok(());
         }
-        let offset = (-self.x, 0);
-        let mut elements: Vec<ScreenElement<'_, PixmanRenderer>> =
-            Vec::with_capacity(shell.len() + 1);
+        let offset = (-self.at.0, -self.at.1);
+        let mut elements: Vec<ScreenElement<'_, R>> = Vec::with_capacity(shell.len() + 1);
         if let Some(cursor) = cursor {
             elements.push(ScreenElement::Cursor(RelocateRenderElement::from_element(
                 cursor,
@@ -181,23 +248,60 @@ impl Screen {
                 Relocate::Relative,
             ))
         }));
-        let frame = self
-            .compositor
-            .render_frame(renderer, &elements, BACKGROUND, FrameFlags::DEFAULT)
-            .map_err(|error| anyhow::anyhow!("rendering {}: {error}", self.name))?;
-        if frame.is_empty {
+        let rendering =
+            |error: &dyn std::fmt::Display| anyhow::anyhow!("rendering {}: {error}", self.name);
+        let empty = match &mut self.scanout {
+            Scanout::Dumb(compositor) => {
+                compositor
+                    .render_frame(renderer, &elements, BACKGROUND, FrameFlags::DEFAULT)
+                    .map_err(|error| rendering(&error))?
+                    .is_empty
+            }
+            Scanout::Gbm(compositor) => {
+                let frame = compositor
+                    .render_frame(renderer, &elements, BACKGROUND, FrameFlags::DEFAULT)
+                    .map_err(|error| rendering(&error))?;
+                // Smithay hands the end of the drawing to the kernel as a fence only where the
+                // driver takes fences and the renderer can export one; elsewhere (virtio-gpu,
+                // llvmpipe) the flip would show a buffer still being drawn into. Wait there.
+                if let PrimaryPlaneElement::Swapchain(element) = &frame.primary_element {
+                    let handed_over = self.fences && element.sync.is_exportable();
+                    if !handed_over && element.sync.wait().is_err() {
+                        debug!(screen = %self.name, "waiting for the drawing was interrupted");
+                    }
+                }
+                frame.is_empty
+            }
+        };
+        if empty {
             return Ok(());
         }
-        self.compositor
-            .queue_frame(())
-            .map_err(|error| anyhow::anyhow!("showing a frame on {}: {error}", self.name))?;
+        let showing = |error: &dyn std::fmt::Display| {
+            anyhow::anyhow!("showing a frame on {}: {error}", self.name)
+        };
+        match &mut self.scanout {
+            Scanout::Dumb(compositor) => compositor.queue_frame(()).map_err(|e| showing(&e))?,
+            Scanout::Gbm(compositor) => compositor.queue_frame(()).map_err(|e| showing(&e))?,
+        }
         self.flip_pending = true;
+        debug!(screen = %self.name, "frame queued");
         Ok(())
     }
 
     /// The queued flip completed (the frame is on screen); returns whether to draw again.
     pub fn flip_done(&mut self) -> bool {
-        if let Err(error) = self.compositor.frame_submitted() {
+        debug!(screen = %self.name, redraw = self.redraw_after_flip, "flip done");
+        let submitted = match &mut self.scanout {
+            Scanout::Dumb(compositor) => compositor
+                .frame_submitted()
+                .map(drop)
+                .map_err(|e| e.to_string()),
+            Scanout::Gbm(compositor) => compositor
+                .frame_submitted()
+                .map(drop)
+                .map_err(|e| e.to_string()),
+        };
+        if let Err(error) = submitted {
             tracing::warn!(screen = %self.name, %error, "page flip");
         }
         self.flip_pending = false;
@@ -206,10 +310,21 @@ impl Screen {
 
     /// Back from another VT: the CRTC's state is unknown, so the next frame sets it whole.
     pub fn reset(&mut self) {
-        if let Err(error) = self.compositor.reset_state() {
+        let reset = match &mut self.scanout {
+            Scanout::Dumb(compositor) => {
+                let reset = compositor.reset_state();
+                compositor.reset_buffers();
+                reset
+            }
+            Scanout::Gbm(compositor) => {
+                let reset = compositor.reset_state();
+                compositor.reset_buffers();
+                reset
+            }
+        };
+        if let Err(error) = reset {
             tracing::warn!(screen = %self.name, %error, "cannot reset the screen's state");
         }
-        self.compositor.reset_buffers();
         self.flip_pending = false;
         self.redraw_after_flip = false;
     }

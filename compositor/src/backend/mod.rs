@@ -2,6 +2,7 @@
 //! own renderer; the shell, decorations and input do not know which one runs.
 
 pub mod headless;
+mod pixman_canvas;
 #[cfg(any(feature = "winit", feature = "udev"))]
 mod shadow;
 #[cfg(feature = "udev")]

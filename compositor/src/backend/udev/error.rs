@@ -24,8 +24,6 @@ pub enum UdevError {
     OpenGpu { path: PathBuf, reason: String },
     #[error("cannot read input devices with libinput on seat {0}")]
     Input(String),
-    #[error("cannot start the pixman renderer: {0}")]
-    Renderer(String),
     #[error(
         "output.renderer = \"gles\", but GLES cannot run on the GPU {path}: {reason}. Install \
          Mesa's GBM and EGL (libgbm1, libegl-mesa0), or set output.renderer to \"auto\" or \

@@ -2,58 +2,36 @@
 //! (for screenshots, RDP and wlr-screencopy) into a pixman image. Needs no GL at all.
 
 use airgui_remote::FrameRef;
-use anyhow::Context;
 use smithay::backend::allocator::dmabuf::Dmabuf;
-use smithay::backend::allocator::Fourcc;
-use smithay::backend::renderer::damage::OutputDamageTracker;
-use smithay::backend::renderer::pixman::PixmanRenderer;
-use smithay::backend::renderer::{Bind, Offscreen};
-use smithay::reexports::pixman;
-use smithay::utils::{Physical, Rectangle, Transform};
+use smithay::backend::renderer::Bind;
+use smithay::utils::{Physical, Rectangle};
 use tracing::warn;
 
 use super::cursor::CursorImages;
-use super::error::UdevError;
 use super::screen::{Buffers, ScanoutSource, Screen};
-use crate::backend::BACKGROUND;
-use crate::render::{self, WindowTextures};
+use crate::backend::pixman_canvas::PixmanCanvas;
 use crate::shell_key::ShellKey;
 use crate::state::Airgui;
 
 pub struct PixmanFrames {
-    renderer: PixmanRenderer,
-    textures: WindowTextures<PixmanRenderer>,
+    /// The copy of the shell's output in memory, and the renderer the screens are drawn with.
+    canvas: PixmanCanvas,
     cursor: CursorImages,
-    /// The copy of the shell's output in memory, and its damage tracker.
-    copy: pixman::Image<'static, 'static>,
-    tracker: OutputDamageTracker,
-    /// 0 before the copy's first frame (draw everything), then 1: the image keeps the last one.
-    age: usize,
-    size: (u32, u32),
 }
 
 impl PixmanFrames {
     pub fn new(size: (u32, u32)) -> anyhow::Result<PixmanFrames> {
-        let renderer =
-            PixmanRenderer::new().map_err(|error| UdevError::Renderer(error.to_string()))?;
-        let mut frames = PixmanFrames {
-            renderer,
-            textures: WindowTextures::default(),
+        Ok(PixmanFrames {
+            canvas: PixmanCanvas::new(size.0, size.1)?,
             cursor: CursorImages::default(),
-            copy: pixman::Image::new(pixman::FormatCode::X8R8G8B8, 1, 1, true)
-                .context("cannot allocate the output image")?,
-            tracker: OutputDamageTracker::new((1, 1), 1.0, Transform::Normal),
-            age: 0,
-            size,
-        };
-        frames.resize(size.0, size.1)?;
-        Ok(frames)
+        })
     }
 
     pub fn scanout(&self) -> ScanoutSource {
         ScanoutSource {
             buffers: Buffers::Dumb,
-            renderer_formats: Bind::<Dmabuf>::supported_formats(&self.renderer).unwrap_or_default(),
+            renderer_formats: Bind::<Dmabuf>::supported_formats(self.canvas.renderer())
+                .unwrap_or_default(),
         }
     }
 
@@ -64,34 +42,14 @@ impl PixmanFrames {
         airgui: &mut Airgui,
         screens: &mut [Screen],
     ) -> anyhow::Result<Vec<Rectangle<i32, Physical>>> {
-        let elements = render::output_elements(&mut self.renderer, &mut self.textures, airgui)
-            .context("preparing the frame")?;
-        let damage = {
-            let mut framebuffer = self
-                .renderer
-                .bind(&mut self.copy)
-                .context("binding the output image")?;
-            let result = self
-                .tracker
-                .render_output(
-                    &mut self.renderer,
-                    &mut framebuffer,
-                    self.age,
-                    &elements,
-                    BACKGROUND,
-                )
-                .map_err(|error| anyhow::anyhow!("rendering: {error:?}"))?;
-            result.damage.cloned().unwrap_or_default()
-        };
-        self.age = 1;
+        let (elements, damage) = self.canvas.draw(airgui)?;
         if !screens.is_empty() {
-            let cursor = self.cursor.element(
-                &mut self.renderer,
-                airgui.input.shape(),
-                airgui.input.pointer,
-            );
+            let renderer = self.canvas.renderer_mut();
+            let cursor = self
+                .cursor
+                .element(renderer, airgui.input.shape(), airgui.input.pointer);
             for screen in screens {
-                if let Err(error) = screen.render(&mut self.renderer, &elements, cursor.as_ref()) {
+                if let Err(error) = screen.render(renderer, &elements, cursor.as_ref()) {
                     warn!("{error:#}");
                 }
             }
@@ -101,36 +59,15 @@ impl PixmanFrames {
 
     /// The copy in memory as it stands after the last frame.
     pub fn with_pixels<T>(&self, export: impl FnOnce(FrameRef<'_>) -> T) -> T {
-        let stride = self.copy.stride();
-        let height = self.copy.height();
-        // SAFETY: the image owns `stride * height` bytes of pixels for as long as it lives, and
-        // `&self` keeps it alive and unbound: the renderer, its only writer, runs on this thread
-        // and not during this call.
-        let pixels =
-            unsafe { std::slice::from_raw_parts(self.copy.data().cast::<u8>(), stride * height) };
-        export(FrameRef {
-            width: self.size.0 as u16,
-            height: self.size.1 as u16,
-            stride,
-            pixels,
-            damage: &[],
-        })
+        self.canvas.with_pixels(export)
     }
 
     /// A new copy in memory at the shell's new size; the screens keep theirs.
     pub fn resize(&mut self, width: u32, height: u32) -> anyhow::Result<()> {
-        let size = (width as i32, height as i32);
-        self.copy = self
-            .renderer
-            .create_buffer(Fourcc::Xrgb8888, size.into())
-            .context("cannot allocate the output image")?;
-        self.tracker = OutputDamageTracker::new(size, 1.0, Transform::Normal);
-        self.age = 0;
-        self.size = (width, height);
-        Ok(())
+        self.canvas.resize(width, height)
     }
 
     pub fn forget_window(&mut self, key: ShellKey) {
-        self.textures.forget(key);
+        self.canvas.forget_window(key);
     }
 }

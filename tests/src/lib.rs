@@ -973,6 +973,30 @@ impl Frames {
     }
 }
 
+/// weston-simple-shm's `window` keeps updating (several frames in a row differ from the one
+/// before, starting from `first`), and each redraw is exactly its damage: all of the window but a
+/// 20-pixel margin, so nothing copies or reports more than the client changed.
+pub fn assert_simple_shm_animates(airgui: &Airgui, window: &Window, first: Image) {
+    let mut before = first;
+    for frame in 0..3 {
+        before = wait_change(
+            airgui,
+            &format!("animation frame {frame} to reach the screen"),
+            window.content,
+            &before,
+        );
+    }
+    let c = window.content;
+    let inner = Rect::new(c.x + 20, c.y + 20, c.width - 40, c.height - 40);
+    wait_for("frames redrawing exactly the client's damage", || {
+        let frames = airgui.frames();
+        match frames.recent.last() {
+            Some((_, damage)) if damage == &[inner] => Ok(()),
+            _ => Err(frames),
+        }
+    });
+}
+
 /// Whether `inner` lies inside `outer`.
 pub fn rect_within(inner: &Rect, outer: &Rect) -> bool {
     let right = |r: &Rect| i64::from(r.x) + i64::from(r.width);

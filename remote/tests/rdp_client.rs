@@ -22,7 +22,9 @@ use airgui_remote::frame::{
 use airgui_remote::server::{
     spawn, Cursor, CursorImage, RdpServerConfig, RdpServerHandle, Security, ServerEvent,
 };
-use support::{Canvas, Mode, TestServer, BACKGROUND, HEIGHT, PASSWORD, RED, USER, WIDTH};
+use support::{
+    Canvas, LaggyRelay, Mode, TestServer, BACKGROUND, HEIGHT, PASSWORD, RED, USER, WIDTH,
+};
 
 /// A bound on every wait for the link (connecting includes NLA, about a second in debug).
 const WAIT: Duration = Duration::from_secs(20);
@@ -463,6 +465,41 @@ fn resize_request_and_server_resize() {
         "{resized:?}"
     );
     master.wait_picture(&canvas);
+}
+
+/// The slave drops input that crosses its Deactivate All on the way, so the link holds input
+/// from its resize request until the reactivation at the new size is over. The zone is far
+/// away (50 ms from slave to master) so that the crossing happens.
+#[test]
+fn input_sent_while_the_zone_resizes_is_not_lost() {
+    let server = TestServer::start(Security::Nla);
+    let relay = LaggyRelay::start(server.addr(), Duration::from_millis(50));
+    let mut master = Master::link(config(relay.addr(), PASSWORD, server.handle.fingerprint()));
+    master.connected();
+    server_wait(&server, |e| {
+        matches!(e, ServerEvent::ClientConnected { .. })
+    });
+    master.clients.request_resize(ZONE, 800, 600).unwrap();
+    server_wait(&server, |e| matches!(e, ServerEvent::ResizeRequest { .. }));
+    // The slave's compositor resizes, and its server deactivates the session, while keys are
+    // on their way.
+    submit_whole(&server.handle, &pattern(800, 600));
+    let keys: Vec<InputEvent> = (0..20)
+        .flat_map(|i| {
+            [true, false].map(|pressed| InputEvent::Key {
+                evdev_code: KEY_A + i,
+                pressed,
+            })
+        })
+        .collect();
+    for key in &keys {
+        master.send(std::slice::from_ref(key));
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    master.wait("Resized", |e, _| matches!(e, ZoneEvent::Resized { .. }));
+    let last = keys.last().copied().unwrap();
+    let events = server_wait(&server, |e| *e == ServerEvent::Input(last));
+    assert_eq!(inputs(&events), keys);
 }
 
 #[test]

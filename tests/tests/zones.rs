@@ -420,14 +420,14 @@ fn clipboard_chords_in_a_zone_act_in_that_zone() {
     let zone = wait_linked(&desk, "cloud");
     let window = cloud.wait_window("work", 1);
     let (x, y) = window.centre();
-    // Input sent while the link reactivates at the new size is lost: click until it takes.
-    wait_for("a click in the zone to focus work's window", || {
-        desk.click((x + f64::from(zone.x), y + f64::from(zone.y)));
-        match cloud.focused() {
+    desk.click((x + f64::from(zone.x), y + f64::from(zone.y)));
+    wait_for(
+        "a click in the zone to focus work's window",
+        || match cloud.focused() {
             focused if focused == [("work".to_string(), 1)] => Ok(()),
             other => Err(other),
-        }
-    });
+        },
+    );
     desk.key("ctrl+shift+c");
     wait_for("the slave's clipboard to hold work's data", || {
         let clipboard = cloud.clipboard();
@@ -472,9 +472,8 @@ fn the_pointer_over_a_zone_takes_the_shape_its_slave_shows() {
         .start();
     let zone = wait_linked(&desk, "cloud");
     let pointer = |at: (i32, i32), wanted: &str| {
+        desk.pointer_move((f64::from(zone.x + at.0), f64::from(zone.y + at.1)));
         wait_for(&format!("the pointer to be {wanted}"), || {
-            // Moved again each time: a motion sent while the link reactivates is lost.
-            desk.pointer_move((f64::from(zone.x + at.0), f64::from(zone.y + at.1)));
             match desk.rdp()["pointer"].as_str() {
                 Some(shape) if shape.starts_with(wanted) => Ok(()),
                 other => Err(other.map(str::to_owned)),

@@ -2,6 +2,7 @@
 //! the compositor's input and resize requests, follow server-side resizes.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use ironrdp_connector::connection_activation::{
     ConnectionActivationFactory, ConnectionActivationState,
@@ -22,6 +23,7 @@ use ironrdp_session::{ActiveStage, ActiveStageBuilder, ActiveStageOutput};
 use ironrdp_tokio::{FramedWrite as _, TokioFramed};
 use tokio::io::{ReadHalf, WriteHalf};
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 use tracing::{debug, info};
 
 use super::ainput::{self, AInputClient};
@@ -40,6 +42,10 @@ const INPUT_BATCH: usize = 64;
 /// Horizontal wheel events kept while the advanced-input channel is not open yet (it opens
 /// just after login); older ones are dropped beyond this.
 const AINPUT_BACKLOG: usize = 32;
+/// How long input waits after a resize request for the slave's reactivation at the new size. A
+/// slave that ignores the request (its size is already within a rounding of it) is not waited
+/// for longer than this.
+const RESIZE_INPUT_HOLD: Duration = Duration::from_secs(2);
 
 /// Why a session ended.
 #[derive(Debug)]
@@ -68,6 +74,9 @@ struct Session<'a> {
     resize_pending: bool,
     /// Advanced-input PDUs waiting for their channel.
     ainput_backlog: Vec<ironrdp_ainput::MousePdu>,
+    /// Input stays in the command queue until then: a resize was requested and the slave has
+    /// not reactivated the session yet. It drops input that crosses its Deactivate All.
+    input_held_until: Option<Instant>,
 }
 
 /// Runs the session until the link fails or the zone is removed.
@@ -128,6 +137,7 @@ pub(crate) async fn run(
         // Sent once display control is up, unless the slave already has the wanted size.
         resize_pending: true,
         ainput_backlog: Vec::new(),
+        input_held_until: None,
     };
     let ids = (io_channel_id, user_channel_id);
     match session
@@ -189,6 +199,7 @@ impl Session<'_> {
     ) -> Result<(), SessionEnd> {
         let shared = self.shared;
         loop {
+            let held_until = self.input_held_until;
             tokio::select! {
                 pdu = reader.read_pdu() => {
                     let (action, payload) = pdu.map_err(|e| self.read_failed(&e))?;
@@ -206,7 +217,13 @@ impl Session<'_> {
                         self.send_ainput(Vec::new()).await?;
                     }
                 }
-                first = commands.recv() => {
+                () = tokio::time::sleep_until(held_until.unwrap_or_else(Instant::now)),
+                    if held_until.is_some() =>
+                {
+                    debug!("no reactivation followed the resize request; input flows again");
+                    self.input_held_until = None;
+                }
+                first = commands.recv(), if held_until.is_none() => {
                     let Some(first) = first else {
                         return Ok(());
                     };
@@ -280,7 +297,7 @@ impl Session<'_> {
     ) -> Result<(), SessionEnd> {
         let mut sequence = activation.create();
         let mut buf = WriteBuf::new();
-        let deadline = tokio::time::Instant::now() + LOGIN_TIMEOUT;
+        let deadline = Instant::now() + LOGIN_TIMEOUT;
         let finalized = loop {
             let step = ironrdp_tokio::single_sequence_step_read(reader, &mut sequence, &mut buf);
             let written = match tokio::time::timeout_at(deadline, step).await {
@@ -329,6 +346,7 @@ impl Session<'_> {
         self.stage.set_share_id(share_id);
         self.stage.set_enable_server_pointer(enable_server_pointer);
         self.shared.reset(width, height);
+        self.input_held_until = None;
         info!(width, height, "zone resized");
         self.shared.emit(ZoneEvent::Resized {
             zone: self.shared.zone().to_owned(),
@@ -479,6 +497,7 @@ impl Session<'_> {
         match self.stage.encode_resize(w, h, None, None) {
             Some(Ok(frame)) => {
                 debug!(width = w, height = h, "resize requested");
+                self.input_held_until = Some(Instant::now() + RESIZE_INPUT_HOLD);
                 self.write(&frame).await
             }
             Some(Err(error)) => Err(self.lost("encoding a resize request", &error)),

@@ -459,3 +459,63 @@ impl Client {
         }
     }
 }
+
+/// A TCP relay to a server that delays everything the server sends by a fixed time, as a
+/// zone across a wide-area network would. It serves one connection.
+pub struct LaggyRelay {
+    addr: SocketAddr,
+}
+
+impl LaggyRelay {
+    pub fn start(server: SocketAddr, delay: Duration) -> Self {
+        use std::net::{TcpListener, TcpStream};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let Ok((client, _)) = listener.accept() else {
+                return;
+            };
+            let Ok(upstream) = TcpStream::connect(server) else {
+                return;
+            };
+            client.set_nodelay(true).unwrap();
+            upstream.set_nodelay(true).unwrap();
+            let (mut to_server, mut from_client) =
+                (upstream.try_clone().unwrap(), client.try_clone().unwrap());
+            std::thread::spawn(move || std::io::copy(&mut from_client, &mut to_server));
+            let (chunks, delayed) = mpsc::channel::<(std::time::Instant, Vec<u8>)>();
+            let mut to_client = client;
+            std::thread::spawn(move || {
+                use std::io::Write;
+                for (at, bytes) in delayed {
+                    let due = at + delay;
+                    std::thread::sleep(due.saturating_duration_since(std::time::Instant::now()));
+                    if to_client.write_all(&bytes).is_err() {
+                        return;
+                    }
+                }
+            });
+            let mut from_server = upstream;
+            let mut buf = vec![0; 64 * 1024];
+            loop {
+                use std::io::Read;
+                match from_server.read(&mut buf) {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => {
+                        if chunks
+                            .send((std::time::Instant::now(), buf[..n].to_vec()))
+                            .is_err()
+                        {
+                            return;
+                        }
+                    }
+                }
+            }
+        });
+        Self { addr }
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}

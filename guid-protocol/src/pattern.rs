@@ -49,16 +49,19 @@ pub fn fill(buffer: &mut [u8], width: u32, rect: Rect, rgb: impl Fn(u32, u32) ->
     let x0 = rect.x.max(0) as u32;
     let y0 = rect.y.max(0) as u32;
     let x1 = (x0 + rect.width).min(width);
+    if x1 <= x0 {
+        return;
+    }
     let stride = width as usize * 4;
+    let (left, right) = (x0 as usize * 4, x1 as usize * 4);
     for y in y0..y0 + rect.height {
-        let Some(row) = buffer.get_mut(y as usize * stride..(y as usize + 1) * stride) else {
+        let row = y as usize * stride;
+        let Some(pixels) = buffer.get_mut(row + left..row + right) else {
             return;
         };
-        for x in x0..x1 {
-            if let Some(pixel) = row.get_mut(x as usize * 4..x as usize * 4 + 4) {
-                let [_, r, g, b] = rgb(x, y).to_be_bytes();
-                pixel.copy_from_slice(&[b, g, r, 0]);
-            }
+        for (x, pixel) in (x0..).zip(pixels.chunks_exact_mut(4)) {
+            // 0x00RRGGBB in little-endian order is B, G, R, X.
+            pixel.copy_from_slice(&(rgb(x, y) & 0x00ff_ffff).to_le_bytes());
         }
     }
 }

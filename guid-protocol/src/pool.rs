@@ -128,7 +128,7 @@ impl GrantPool {
         Ok(WindowImage {
             width: layout.width,
             height: layout.height,
-            view,
+            view: Arc::new(view),
         })
     }
 }
@@ -310,12 +310,13 @@ impl Drop for PoolView {
     }
 }
 
-/// A window's image: `width x height` pixels of B, G, R, X, stride `width * 4`.
+/// A window's image: `width x height` pixels of B, G, R, X, stride `width * 4`. The view is
+/// shared so that a renderer reading it in place can keep it mapped while it draws.
 #[derive(Debug)]
 pub struct WindowImage {
     pub width: u32,
     pub height: u32,
-    pub view: PoolView,
+    pub view: Arc<PoolView>,
 }
 
 impl WindowImage {

@@ -26,7 +26,7 @@ use crate::shell_key::ShellKey;
 use crate::state::Airgui;
 use crate::zones::ZoneId;
 use decorations::Style;
-pub use textures::WindowTextures;
+pub use textures::{WindowImageImport, WindowTextures};
 
 render_elements! {
     pub OutputElement<R> where R: ImportAll + ImportMem;
@@ -44,7 +44,7 @@ pub fn output_elements<R>(
     airgui: &mut Airgui,
 ) -> Result<Vec<OutputElement<R>>, R::Error>
 where
-    R: Renderer + ImportAll + ImportMem,
+    R: WindowImageImport + ImportAll,
     R::TextureId: Clone + Send + 'static,
 {
     for (qube_index, qube) in airgui.qubes.iter_mut().enumerate() {

@@ -1,15 +1,21 @@
-//! Window images as textures of the renderer in use: a new image is imported whole, damage is
-//! copied rectangle by rectangle, straight from where the pixels are (a qube's read-only
-//! grant-pool mapping, a zone link's framebuffer).
+//! Window images as textures of the renderer in use. A renderer that draws from memory (pixman)
+//! reads a qube's image where it lies, in the read-only grant-pool mapping: a frame then copies
+//! each damaged pixel once, into the output, and a window costs no second buffer. Otherwise a new
+//! image is imported whole and damage is copied into its texture rectangle by rectangle, straight
+//! from where the pixels are (a qube's mapping, a zone link's framebuffer).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use smithay::backend::allocator::Fourcc;
 use smithay::backend::renderer::element::texture::{TextureRenderBuffer, TextureRenderElement};
 use smithay::backend::renderer::element::Kind;
+use smithay::backend::renderer::pixman::{PixmanRenderer, PixmanTexture};
 use smithay::backend::renderer::{ImportMem, Renderer, Texture};
+use smithay::reexports::pixman::{FormatCode, Image};
 use smithay::utils::{Buffer, Logical, Physical, Point, Rectangle, Size, Transform};
 
+use guid_protocol::pool::{PoolView, WindowImage};
 use guid_protocol::Rect;
 
 use crate::qubes::{QubeWindow, WindowKey};
@@ -48,6 +54,47 @@ impl PendingUpload {
     }
 }
 
+/// How a renderer takes a qube window's image.
+pub trait WindowImageImport: Renderer + ImportMem {
+    /// A texture that reads `image`'s mapping in place, or `None` when this renderer has to
+    /// copy the image into memory of its own. The caller keeps the mapping alive for as long as
+    /// the texture and never writes through the texture.
+    fn texture_in_place(&mut self, image: &WindowImage) -> Option<Self::TextureId> {
+        let _ = image;
+        None
+    }
+}
+
+impl WindowImageImport for PixmanRenderer {
+    fn texture_in_place(&mut self, image: &WindowImage) -> Option<PixmanTexture> {
+        let stride = image.stride();
+        if stride.checked_mul(image.height as usize)? > image.view.len() {
+            return None;
+        }
+        let bits = image.view.as_ptr().cast_mut().cast::<u32>();
+        // SAFETY: `bits` starts a page-aligned mapping of at least `stride * height` bytes
+        // (checked above), which `WindowTexture::in_place` keeps mapped for as long as the
+        // texture exists. The mapping is read-only: pixman only reads a source image, and a
+        // window texture is never a render target or updated (`WindowTextures::upload_window`).
+        // The agent may change the pixels meanwhile, which tears only its own window's picture.
+        let image = unsafe {
+            Image::from_raw_mut(
+                FormatCode::X8R8G8B8,
+                image.width as usize,
+                image.height as usize,
+                bits,
+                stride,
+                false,
+            )
+        }
+        .ok()?;
+        Some(PixmanTexture::from(image))
+    }
+}
+
+#[cfg(any(feature = "winit", feature = "udev"))]
+impl WindowImageImport for smithay::backend::renderer::gles::GlesRenderer {}
+
 #[derive(Debug)]
 pub struct WindowTextures<R: Renderer> {
     buffers: HashMap<ShellKey, WindowTexture<R::TextureId>>,
@@ -58,6 +105,8 @@ pub struct WindowTextures<R: Renderer> {
 struct WindowTexture<T: Texture> {
     buffer: TextureRenderBuffer<T>,
     image_size: (u32, u32),
+    /// The mapping an in-place texture reads. Declared after `buffer`, so dropped after it.
+    in_place: Option<Arc<PoolView>>,
 }
 
 impl<R: Renderer> Default for WindowTextures<R> {
@@ -70,7 +119,7 @@ impl<R: Renderer> Default for WindowTextures<R> {
 
 impl<R> WindowTextures<R>
 where
-    R: Renderer + ImportMem,
+    R: WindowImageImport,
     R::TextureId: Clone + Send + 'static,
 {
     /// Brings a qube window's texture up to date with its image.
@@ -87,11 +136,45 @@ where
             return Ok(());
         }
         let upload = std::mem::take(&mut window.upload);
+        let key = ShellKey::Qube(key);
         let size = (image.width, image.height);
+        if let Some(texture) = self.buffers.get_mut(&key) {
+            let reads_this_image = texture
+                .in_place
+                .as_ref()
+                .is_some_and(|view| Arc::ptr_eq(view, &image.view));
+            if reads_this_image && texture.image_size == size {
+                // Nothing to copy: only the element's damage, for the output's damage tracker.
+                let damage = if upload.whole {
+                    vec![Rectangle::from_size((size.0 as i32, size.1 as i32).into())]
+                } else {
+                    upload.damage.iter().map(buffer_rect).collect()
+                };
+                return texture.buffer.render().draw(|_| Ok(damage));
+            }
+        }
+        if let Some(texture) = renderer.texture_in_place(image) {
+            let buffer = TextureRenderBuffer::from_texture(
+                renderer,
+                texture,
+                1,
+                Transform::Normal,
+                opaque(size),
+            );
+            self.buffers.insert(
+                key,
+                WindowTexture {
+                    buffer,
+                    image_size: size,
+                    in_place: Some(Arc::clone(&image.view)),
+                },
+            );
+            return Ok(());
+        }
         let len = image.stride() * image.height as usize;
         image.view.with_bytes(|bytes| {
             let pixels = bytes.get(..len).unwrap_or(bytes);
-            self.upload(renderer, ShellKey::Qube(key), pixels, size, &upload)
+            self.upload(renderer, key, pixels, size, &upload)
         })
     }
 
@@ -126,31 +209,33 @@ where
         upload: &PendingUpload,
     ) -> Result<(), R::Error> {
         match self.buffers.get_mut(&key) {
-            Some(WindowTexture { buffer, image_size }) if !upload.whole && *image_size == size => {
+            Some(WindowTexture {
+                buffer,
+                image_size,
+                in_place: None,
+            }) if !upload.whole && *image_size == size => {
                 for rect in &upload.damage {
                     buffer.update_from_memory(renderer, pixels, buffer_rect(rect), None)?;
                 }
                 Ok(())
             }
             _ => {
-                let (width, height) = (size.0 as i32, size.1 as i32);
-                // B, G, R, X: opaque whatever the X byte says.
-                let opaque = Some(vec![Rectangle::from_size((width, height).into())]);
                 let buffer = TextureRenderBuffer::from_memory(
                     renderer,
                     pixels,
                     Fourcc::Xrgb8888,
-                    (width, height),
+                    (size.0 as i32, size.1 as i32),
                     false,
                     1,
                     Transform::Normal,
-                    opaque,
+                    opaque(size),
                 )?;
                 self.buffers.insert(
                     key,
                     WindowTexture {
                         buffer,
                         image_size: size,
+                        in_place: None,
                     },
                 );
                 Ok(())
@@ -168,6 +253,7 @@ where
         let WindowTexture {
             buffer,
             image_size: (image_width, image_height),
+            ..
         } = self.buffers.get(&key)?;
         let width = content.width.min(*image_width) as i32;
         let height = content.height.min(*image_height) as i32;
@@ -186,6 +272,13 @@ where
     pub fn forget(&mut self, key: ShellKey) {
         self.buffers.remove(&key);
     }
+}
+
+/// B, G, R, X: the whole image is opaque whatever the X byte says.
+fn opaque(size: (u32, u32)) -> Option<Vec<Rectangle<i32, Buffer>>> {
+    Some(vec![Rectangle::from_size(
+        (size.0 as i32, size.1 as i32).into(),
+    )])
 }
 
 fn buffer_rect(rect: &Rect) -> Rectangle<i32, Buffer> {

@@ -71,7 +71,9 @@ pub fn end_to_end(time: Duration) -> Row {
     let desk = Desk::start("w=640,h=480,pattern=gradient,animate=square,fps=60");
     std::thread::sleep(Duration::from_secs(1));
     let (frames0, at0) = (desk.master.frames().count, Instant::now());
-    let DamageToFrame { latencies, gaps } = damage_to_frame(&desk.master, &desk.log, time);
+    let (x, y) = desk.zone_origin();
+    let origin = (i64::from(x + WINDOW.0), i64::from(y + WINDOW.1));
+    let DamageToFrame { latencies, gaps } = damage_to_frame(&desk.master, &desk.log, origin, time);
     let fps = (desk.master.frames().count - frames0) as f64 / at0.elapsed().as_secs_f64();
     let (p50, p99) = (percentile(&latencies, 50.0), percentile(&latencies, 99.0));
     let mut notes = format!(

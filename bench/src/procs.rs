@@ -176,7 +176,12 @@ impl Airgui {
                 mono_us: frame["mono_us"]
                     .as_u64()
                     .expect("mono_us in frames (airgui too old?)"),
-                damaged: !frame["damage"].as_array().expect("damage").is_empty(),
+                damage: Area::bounding(frame["damage"].as_array().expect("damage").iter().map(
+                    |rect| {
+                        let int = |key: &str| rect[key].as_i64().expect("a damage rectangle");
+                        Area::new(int("x"), int("y"), int("width"), int("height"))
+                    },
+                )),
             })
             .collect();
         Frames {
@@ -225,7 +230,30 @@ pub struct Frames {
 pub struct Frame {
     pub number: u64,
     pub mono_us: u64,
-    pub damaged: bool,
+    /// The bounding box of the frame's damage, if it had any.
+    pub damage: Option<Area>,
+}
+
+/// A rectangle as its edges: left, top, right, bottom (exclusive).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Area(pub i64, pub i64, pub i64, pub i64);
+
+impl Area {
+    pub fn new(x: i64, y: i64, width: i64, height: i64) -> Area {
+        Area(x, y, x + width, y + height)
+    }
+
+    pub fn offset(self, (dx, dy): (i64, i64)) -> Area {
+        Area(self.0 + dx, self.1 + dy, self.2 + dx, self.3 + dy)
+    }
+
+    pub fn contains(&self, other: &Area) -> bool {
+        self.0 <= other.0 && self.1 <= other.1 && self.2 >= other.2 && self.3 >= other.3
+    }
+
+    fn bounding(areas: impl Iterator<Item = Area>) -> Option<Area> {
+        areas.reduce(|a, b| Area(a.0.min(b.0), a.1.min(b.1), a.2.max(b.2), a.3.max(b.3)))
+    }
 }
 
 /// CPU time (user + system, all threads) of a process, in seconds.

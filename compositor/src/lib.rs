@@ -11,6 +11,7 @@ mod ipc;
 mod qubes;
 mod rdp;
 mod render;
+mod server_side_decorations;
 mod shell;
 mod shell_key;
 mod state;

@@ -73,13 +73,52 @@ impl std::fmt::Debug for Airgui {
     }
 }
 
-/// Frames are drawn only when something changed, at most once per refresh interval.
+/// Frames are drawn only when something changed, about once per refresh interval.
+///
+/// The pacing is the generic cell rate algorithm with one frame of slack: a frame may come up to
+/// one interval early, as long as the frames before it left room. Without the slack, a qube or
+/// zone drawing at the refresh rate locks to whatever phase airgui's frames happen to have, and
+/// its damage waits up to an interval at every frame; with it, damage is drawn as it arrives.
+/// Each frame takes [`CATCH_UP`] less than an interval from the budget, so that slack spent (a
+/// window mapped between two frames of an animation) comes back within a second even when the
+/// damage comes at exactly the refresh rate.
 #[derive(Debug)]
 pub struct RedrawSchedule {
     /// The timer of the queued frame.
     queued: Option<RegistrationToken>,
-    last: Option<Instant>,
+    /// When the next frame would be due if every frame so far had come exactly one interval
+    /// after the one before (or now, if that is later).
+    due: Option<Instant>,
     interval: Duration,
+}
+
+/// The part of an interval each frame leaves in the budget: frames come at most this much faster
+/// than the refresh rate on average.
+const CATCH_UP: u32 = 16;
+
+impl RedrawSchedule {
+    fn new(interval: Duration) -> Self {
+        RedrawSchedule {
+            queued: None,
+            due: None,
+            interval,
+        }
+    }
+
+    /// How long a frame wanted at `now` waits.
+    fn delay(&self, now: Instant) -> Duration {
+        self.due
+            .and_then(|due| due.checked_sub(self.interval))
+            .map_or(Duration::ZERO, |earliest| {
+                earliest.saturating_duration_since(now)
+            })
+    }
+
+    /// A frame is drawn at `now`.
+    fn drawn(&mut self, now: Instant) {
+        let due = self.due.map_or(now, |due| due.max(now));
+        self.due = Some(due + self.interval - self.interval / CATCH_UP);
+    }
 }
 
 /// The damage of the most recent frames.
@@ -152,11 +191,7 @@ impl State {
                 native,
                 input: InputState::default(),
                 keys,
-                redraw: RedrawSchedule {
-                    queued: None,
-                    last: None,
-                    interval,
-                },
+                redraw: RedrawSchedule::new(interval),
                 frames: FrameLog::default(),
                 rdp: None,
                 read_buffer: Vec::new(),
@@ -208,7 +243,7 @@ impl State {
         if let Some(timer) = self.airgui.redraw.queued.take() {
             self.airgui.handle.remove(timer);
         }
-        self.airgui.redraw.last = Some(Instant::now());
+        self.airgui.redraw.drawn(Instant::now());
         let damage = match self.backend.render(&mut self.airgui) {
             Ok(damage) => damage,
             Err(error) => {
@@ -297,11 +332,7 @@ impl Airgui {
         if self.redraw.queued.is_some() {
             return;
         }
-        let now = Instant::now();
-        let delay = self.redraw.last.map_or(Duration::ZERO, |last| {
-            (last + self.redraw.interval).saturating_duration_since(now)
-        });
-        let timer = Timer::from_duration(delay);
+        let timer = Timer::from_duration(self.redraw.delay(Instant::now()));
         let inserted = self.handle.insert_source(timer, |_, _, state| {
             // Returning Drop removes the timer: forget its token before rendering.
             state.airgui.redraw.queued = None;
@@ -362,5 +393,80 @@ mod tests {
         let times: Vec<u64> = log.recent.iter().map(|f| f.2).collect();
         assert!(times.windows(2).all(|pair| pair[0] <= pair[1]));
         assert!(times.iter().all(|&t| t >= before && t <= monotonic_us()));
+    }
+
+    const INTERVAL: Duration = Duration::from_micros(16_667);
+
+    #[test]
+    fn damage_at_the_refresh_rate_is_drawn_as_it_arrives_whatever_the_phase() {
+        let mut redraw = RedrawSchedule::new(INTERVAL);
+        let start = Instant::now();
+        redraw.drawn(start);
+        // A zone's frames come at the refresh rate, 5 ms after airgui's own frames would be due.
+        for n in 1..=100u32 {
+            let arrives = start + INTERVAL * n + Duration::from_millis(5);
+            assert_eq!(redraw.delay(arrives), Duration::ZERO, "frame {n}");
+            redraw.drawn(arrives);
+        }
+    }
+
+    #[test]
+    fn frames_never_come_faster_than_the_refresh_rate() {
+        let mut redraw = RedrawSchedule::new(INTERVAL);
+        let start = Instant::now();
+        let mut now = start;
+        let mut drawn = Vec::new();
+        // Something wants a frame every millisecond for a second.
+        for _ in 0..1000 {
+            if redraw.delay(now).is_zero() {
+                redraw.drawn(now);
+                drawn.push(now);
+            }
+            now += Duration::from_millis(1);
+        }
+        // Frame n comes no earlier than n (slightly short) intervals after the first, less the
+        // one interval of slack.
+        let step = INTERVAL - INTERVAL / CATCH_UP;
+        for (n, at) in (0u32..).zip(&drawn) {
+            assert!(*at + INTERVAL >= start + step * n, "frame {n}");
+        }
+        assert!((60..=66).contains(&drawn.len()), "{} frames", drawn.len());
+    }
+
+    #[test]
+    fn slack_spent_on_a_burst_comes_back_under_damage_at_the_refresh_rate() {
+        let mut redraw = RedrawSchedule::new(INTERVAL);
+        let start = Instant::now();
+        // Two frames at once: a third would wait for the second's slot.
+        redraw.drawn(start);
+        redraw.drawn(start);
+        assert!(redraw.delay(start) > INTERVAL / 2);
+        // Damage at the refresh rate, each arriving just after a frame would be due: it waits at
+        // first, then less and less, then not at all.
+        let mut now = start;
+        let mut waits = Vec::new();
+        for _ in 0..60 {
+            now += INTERVAL;
+            let wait = redraw.delay(now);
+            waits.push(wait);
+            now += wait;
+            redraw.drawn(now);
+        }
+        assert!(waits.windows(2).all(|pair| pair[1] <= pair[0]), "{waits:?}");
+        assert!(
+            waits.iter().skip(20).all(|wait| wait.is_zero()),
+            "{waits:?}"
+        );
+    }
+
+    #[test]
+    fn after_a_pause_the_next_frame_is_drawn_at_once() {
+        let mut redraw = RedrawSchedule::new(INTERVAL);
+        let start = Instant::now();
+        redraw.drawn(start);
+        redraw.drawn(start);
+        let later = start + Duration::from_secs(2);
+        assert_eq!(redraw.delay(later), Duration::ZERO);
+        assert_eq!(redraw.delay(later + INTERVAL), Duration::ZERO);
     }
 }

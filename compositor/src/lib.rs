@@ -8,6 +8,7 @@ mod clipboard;
 pub mod config;
 mod input;
 mod ipc;
+mod listener;
 mod qubes;
 mod rdp;
 mod render;

@@ -195,3 +195,33 @@ fn a_native_popup_menu_is_an_override_redirect_window_in_the_gui_frame_and_a_cli
         }
     });
 }
+
+#[test]
+fn programs_connecting_past_airguis_descriptor_limit_neither_stop_nor_stall_it() {
+    use std::os::unix::net::UnixStream;
+    let airgui = Setup::new().qube("work", "blue").start();
+    let _agent = airgui
+        .agent("work")
+        .window("w=200,h=100,x=40,y=40,title=Work")
+        .start();
+    airgui.wait_window("work", 1);
+    let socket = airgui.dir().join(airgui.wayland_display());
+    let limited = std::process::Command::new("prlimit")
+        .arg(format!("--pid={}", airgui.pid()))
+        .arg("--nofile=128:128")
+        .status()
+        .expect("run prlimit");
+    assert!(limited.success(), "prlimit failed");
+    // More connections than airgui has descriptors left: it accepts until accept fails.
+    let flood: Vec<UnixStream> = (0..200)
+        .map(|_| UnixStream::connect(&socket).expect("connect to airgui's Wayland socket"))
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    airgui.assert_alive();
+    drop(flood);
+    // Descriptors come back as those clients go: IPC, the qube and new programs work again.
+    assert_eq!(airgui.windows().len(), 1);
+    let _app = airgui.native_app("weston-simple-shm", &[]);
+    airgui.wait_native_window("weston-simple-shm's window", |w| !w.override_redirect);
+    airgui.assert_alive();
+}

@@ -25,24 +25,16 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(2);
 pub fn start(state: &mut State) -> anyhow::Result<PathBuf> {
     let path = state.airgui.config.ipc_socket();
     let listener = bind(&path)?;
-    let source = Generic::new(listener, Interest::READ, Mode::Level);
-    state
-        .airgui
-        .handle
-        .insert_source(source, |_, listener, state| {
-            loop {
-                match listener.accept() {
-                    Ok((stream, _)) => add_client(state, stream),
-                    Err(error) if error.kind() == io::ErrorKind::WouldBlock => break,
-                    Err(error) => {
-                        warn!(%error, "IPC accept failed");
-                        break;
-                    }
-                }
+    crate::listener::watch(&state.airgui.handle, "IPC", listener, |state, listener| {
+        loop {
+            match listener.accept() {
+                Ok((stream, _)) => add_client(state, stream),
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(error),
             }
-            Ok(PostAction::Continue)
-        })
-        .map_err(|error| anyhow::anyhow!("cannot watch the IPC socket: {error}"))?;
+        }
+    })?;
     Ok(path)
 }
 

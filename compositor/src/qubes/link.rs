@@ -49,15 +49,12 @@ pub fn start_endpoints(state: &mut State) -> anyhow::Result<()> {
                     )
                 })?;
                 info!(qube = %qube.name(), path = %path.display(), "listening for the qube's agent");
-                let source = Generic::new(listener, Interest::READ, Mode::Level);
-                state
-                    .airgui
-                    .handle
-                    .insert_source(source, move |_, listener, state| {
-                        accept(state, index, listener);
-                        Ok(PostAction::Continue)
-                    })
-                    .map_err(|error| anyhow::anyhow!("cannot watch {}: {error}", path.display()))?;
+                crate::listener::watch(
+                    &state.airgui.handle,
+                    "qube",
+                    listener,
+                    move |state, listener| accept(state, index, listener),
+                )?;
             }
             QubeEndpoint::Connect(path) => {
                 start_connector(state, index, VchanConnector::new(&path))
@@ -67,17 +64,11 @@ pub fn start_endpoints(state: &mut State) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn accept(state: &mut State, index: usize, listener: &QubeListener) {
-    loop {
-        match listener.accept() {
-            Ok(Some(stream)) => attach(state, index, stream),
-            Ok(None) => return,
-            Err(error) => {
-                warn!(path = %listener.path().display(), %error, "accept failed");
-                return;
-            }
-        }
+fn accept(state: &mut State, index: usize, listener: &QubeListener) -> std::io::Result<()> {
+    while let Some(stream) = listener.accept()? {
+        attach(state, index, stream);
     }
+    Ok(())
 }
 
 /// Connects to an agent listening in the vchan-socket layout, retrying with a growing delay.

@@ -62,21 +62,15 @@ pub fn watch<D: 'static>(
     socket: ListeningSocket,
     insert: impl Fn(&mut D, UnixStream) -> std::io::Result<Client> + 'static,
 ) -> anyhow::Result<()> {
-    handle
-        .insert_source(
-            Generic::new(socket, Interest::READ, Mode::Level),
-            move |_, socket, data| {
-                while let Some(stream) = socket.accept()? {
-                    match insert(data, stream) {
-                        Ok(client) => log_client(client.id()),
-                        Err(error) => tracing::warn!(%error, "cannot take a Wayland client"),
-                    }
-                }
-                Ok(PostAction::Continue)
-            },
-        )
-        .map_err(|error| anyhow::anyhow!("cannot watch the Wayland socket: {error}"))?;
-    Ok(())
+    crate::listener::watch(handle, "Wayland", socket, move |data, socket| {
+        while let Some(stream) = socket.accept()? {
+            match insert(data, stream) {
+                Ok(client) => log_client(client.id()),
+                Err(error) => tracing::warn!(%error, "cannot take a Wayland client"),
+            }
+        }
+        Ok(())
+    })
 }
 
 fn log_client(id: ClientId) {

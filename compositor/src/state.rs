@@ -105,6 +105,10 @@ impl RedrawSchedule {
         }
     }
 
+    pub fn interval(&self) -> Duration {
+        self.interval
+    }
+
     /// How long a frame wanted at `now` waits.
     fn delay(&self, now: Instant) -> Duration {
         self.due

@@ -225,3 +225,39 @@ fn programs_connecting_past_airguis_descriptor_limit_neither_stop_nor_stall_it()
     airgui.wait_native_window("weston-simple-shm's window", |w| !w.override_redirect);
     airgui.assert_alive();
 }
+
+#[test]
+fn a_native_virtual_keyboard_adds_no_modifier_to_a_qubes_clicks() {
+    let airgui = Setup::new()
+        .qube("work", "blue")
+        .toml("[native]\nvirtual_keyboard = true")
+        .start();
+    let work = airgui
+        .agent("work")
+        .window("w=240,h=160,x=40,y=60,title=Work")
+        .start();
+    let window = airgui.wait_window("work", 1);
+    airgui.click(window.centre());
+    airgui.wait_focus("work");
+    // wtype holds Ctrl on its virtual keyboard for two seconds while work has the focus...
+    let mut wtype = std::process::Command::new("wtype")
+        .args(["-M", "ctrl", "-s", "2000", "-m", "ctrl"])
+        .env(
+            "WAYLAND_DISPLAY",
+            airgui.dir().join(airgui.wayland_display()),
+        )
+        .spawn()
+        .expect("run wtype");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    // ...and meanwhile the user clicks: the qube sees a plain click, not Ctrl+click.
+    let before = named(&work.events(), "button").len();
+    airgui.click(window.centre());
+    let events = work.wait_events("the second click", |events| {
+        named(events, "button").len() >= before + 2
+    });
+    assert!(wtype.wait().expect("wait for wtype").success());
+    for button in named(&events, "button") {
+        let state = button["state"].as_u64().unwrap();
+        assert_eq!(state & 0xff, 0, "a modifier reached the qube: {button}");
+    }
+}

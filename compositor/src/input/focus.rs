@@ -149,8 +149,15 @@ impl KeyboardTarget<State> for FocusTarget {
             FocusTarget::Native(surface) => {
                 KeyboardTarget::modifiers(surface, seat, data, modifiers, serial);
             }
-            FocusTarget::Qube(_) | FocusTarget::Zone(_) => {
+            // Smithay reports a native virtual keyboard's modifiers here too: a qube takes only
+            // those of the real keyboard, reported after each of its keys.
+            FocusTarget::Qube(_) | FocusTarget::Zone(_)
+                if modifiers == data.airgui.input.keyboard_modifiers =>
+            {
                 data.airgui.input.x_modifiers = x_modifiers(&modifiers);
+            }
+            FocusTarget::Qube(_) | FocusTarget::Zone(_) => {
+                tracing::debug!("modifiers not from the seat's keyboard kept from a qube");
             }
         }
     }

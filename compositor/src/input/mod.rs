@@ -49,6 +49,9 @@ pub struct InputState {
     pub buttons: u32,
     /// X modifier mask as last reported by the keyboard.
     pub x_modifiers: u32,
+    /// The seat keyboard's modifiers after its latest key: the only modifiers a qube is told
+    /// about (a native virtual keyboard's are its own clients' business).
+    pub keyboard_modifiers: ModifiersState,
     /// Caps Lock and Num Lock, as of the last key.
     pub locks: (bool, bool),
     /// A window being moved or resized with the pointer.
@@ -186,6 +189,7 @@ impl State {
             time,
             |state, modifiers, key| {
                 state.airgui.input.locks = (modifiers.caps_lock, modifiers.num_lock);
+                state.airgui.input.keyboard_modifiers = *modifiers;
                 // In a zone, the clipboard chords are the slave's to act on; in one of the GUI
                 // qube's own windows, its program's.
                 let chords_pass = matches!(

@@ -6,7 +6,9 @@
 //! The output shows every qube's windows, so the global exists only while
 //! `native.screencopy` is on.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
 use guid_protocol::Rect;
 use smithay::reexports::wayland_protocols_wlr::screencopy::v1::server::zwlr_screencopy_frame_v1::{
@@ -16,6 +18,7 @@ use smithay::reexports::wayland_protocols_wlr::screencopy::v1::server::zwlr_scre
     self, ZwlrScreencopyManagerV1,
 };
 use smithay::reexports::wayland_server::protocol::{wl_buffer::WlBuffer, wl_shm};
+use smithay::reexports::wayland_server::backend::ClientId;
 use smithay::reexports::wayland_server::{
     Client, DataInit, Dispatch, DisplayHandle, GlobalDispatch, New, Resource,
 };
@@ -27,12 +30,46 @@ use crate::state::State;
 /// The protocol version offered.
 const VERSION: u32 = 3;
 /// `copy_with_damage` requests waiting for a frame, over all clients; more fail at once.
-const MAX_PENDING: usize = 16;
+const MAX_PENDING: usize = 64;
+/// The same, for one client: one client cannot take every place.
+const MAX_PENDING_PER_CLIENT: usize = 4;
+/// Clients remembered for the plain-copy pace before the departed ones are forgotten.
+const PACED_CLIENTS: usize = 64;
 
-/// The global, if on, and the copies waiting for damage.
+/// The global, if on, the copies waiting for damage, and when each client last had a plain
+/// copy.
 #[derive(Debug, Default)]
 pub struct Screencopy {
     pending: Vec<PendingCopy>,
+    /// A plain copy draws any frame that is due and copies the output at once: at most one per
+    /// refresh interval per client, so that a client asking in a loop cannot take the event
+    /// loop from the user's input. (`copy_with_damage` is paced by the frames themselves.)
+    last_plain_copy: HashMap<ClientId, Instant>,
+}
+
+impl Screencopy {
+    /// Whether `client` may have a plain copy at `now`; if so, it is counted.
+    fn plain_copy_allowed(
+        &mut self,
+        display: &DisplayHandle,
+        client: ClientId,
+        now: Instant,
+        interval: std::time::Duration,
+    ) -> bool {
+        if self
+            .last_plain_copy
+            .get(&client)
+            .is_some_and(|last| now.duration_since(*last) < interval)
+        {
+            return false;
+        }
+        if self.last_plain_copy.len() >= PACED_CLIENTS {
+            self.last_plain_copy
+                .retain(|id, _| display.backend_handle().get_client_data(id.clone()).is_ok());
+        }
+        self.last_plain_copy.insert(client, now);
+        true
+    }
 }
 
 impl Screencopy {
@@ -126,11 +163,11 @@ impl Dispatch<ZwlrScreencopyManagerV1, ()> for State {
 impl Dispatch<ZwlrScreencopyFrameV1, FrameData> for State {
     fn request(
         state: &mut State,
-        _client: &Client,
+        client: &Client,
         frame: &ZwlrScreencopyFrameV1,
         request: zwlr_screencopy_frame_v1::Request,
         data: &FrameData,
-        _display: &DisplayHandle,
+        display: &DisplayHandle,
         _data_init: &mut DataInit<'_, State>,
     ) {
         let (buffer, with_damage) = match request {
@@ -161,7 +198,12 @@ impl Dispatch<ZwlrScreencopyFrameV1, FrameData> for State {
         if with_damage {
             let pending = &mut state.airgui.native.screencopy.pending;
             pending.retain(|p| p.frame.is_alive());
-            if pending.len() >= MAX_PENDING {
+            let client_id = client.id();
+            let of_client = pending
+                .iter()
+                .filter(|p| p.frame.client().is_some_and(|c| c.id() == client_id))
+                .count();
+            if pending.len() >= MAX_PENDING || of_client >= MAX_PENDING_PER_CLIENT {
                 debug!("too many screencopy frames waiting for damage; one fails");
                 frame.failed();
                 return;
@@ -170,6 +212,18 @@ impl Dispatch<ZwlrScreencopyFrameV1, FrameData> for State {
                 frame: frame.clone(),
                 buffer,
             });
+            return;
+        }
+        let interval = state.airgui.redraw.interval();
+        let allowed = state.airgui.native.screencopy.plain_copy_allowed(
+            display,
+            client.id(),
+            Instant::now(),
+            interval,
+        );
+        if !allowed {
+            debug!("a client asks for screen copies faster than the refresh rate; one fails");
+            frame.failed();
             return;
         }
         // What the output shows now, not a frame that is due but not drawn.
@@ -319,6 +373,41 @@ fn copy_rows(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use std::os::unix::net::UnixStream;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use smithay::reexports::wayland_server::backend::ClientData;
+    use smithay::reexports::wayland_server::Display;
+
+    struct NoData;
+    impl ClientData for NoData {}
+
+    #[test]
+    fn plain_copies_are_paced_per_client() {
+        let display: Display<()> = Display::new().unwrap();
+        let handle = display.handle();
+        // The peers' ends are dropped: the clients stay known until the display dispatches.
+        let client = || {
+            let (ours, _theirs) = UnixStream::pair().unwrap();
+            display
+                .handle()
+                .insert_client(ours, Arc::new(NoData))
+                .unwrap()
+                .id()
+        };
+        let (a, b) = (client(), client());
+        let mut screencopy = Screencopy::default();
+        let interval = Duration::from_millis(16);
+        let start = Instant::now();
+        let at = |ms| start + Duration::from_millis(ms);
+        assert!(screencopy.plain_copy_allowed(&handle, a.clone(), at(0), interval));
+        assert!(!screencopy.plain_copy_allowed(&handle, a.clone(), at(5), interval));
+        assert!(screencopy.plain_copy_allowed(&handle, b, at(5), interval));
+        assert!(!screencopy.plain_copy_allowed(&handle, a.clone(), at(15), interval));
+        assert!(screencopy.plain_copy_allowed(&handle, a, at(16), interval));
+    }
 
     #[test]
     fn regions_are_cut_to_the_output() {

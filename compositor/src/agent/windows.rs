@@ -203,7 +203,8 @@ type CopyMarkData = Mutex<CopyMark>;
 pub fn surface_committed(agent: &mut Agent, root: &WlSurface) {
     let id = match agent.windows.by_surface(root) {
         Some(id) => id,
-        None if agent.link.congested() => {
+        // Behind windows already waiting, so that a popup's parent is made before it.
+        None if agent.link.congested() || !agent.windows.unshown.is_empty() => {
             let role = compositor::get_role(root);
             if has_buffer(root) && (role == Some(XDG_TOPLEVEL_ROLE) || role == Some(XDG_POPUP_ROLE))
             {
@@ -492,9 +493,6 @@ fn update(agent: &mut Agent, id: u32) {
         window.owed.resize = true;
         return;
     }
-    let (layers, mut damage) = collect_layers(&root, origin);
-    window.origin = origin;
-    let mut messages = Vec::new();
     let mut new_run = None;
     if new_image {
         match agent.link.pool.alloc(width as usize * height as usize * 4) {
@@ -516,6 +514,10 @@ fn update(agent: &mut Agent, id: u32) {
             }
         }
     }
+    // Only now, so that damage is not lost while the window waits for pages.
+    let (layers, mut damage) = collect_layers(&root, origin);
+    window.origin = origin;
+    let mut messages = Vec::new();
     if (width, height) != (window.geometry.width, window.geometry.height) {
         window.geometry.width = width;
         window.geometry.height = height;

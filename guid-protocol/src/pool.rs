@@ -388,8 +388,10 @@ impl PageRun {
 #[derive(Debug, Default)]
 pub struct WindowPages {
     current: Option<PageRun>,
-    /// Replaced runs, oldest first; the daemon acknowledges dumps in order.
-    replaced: VecDeque<PageRun>,
+    /// For each dump not yet acknowledged, oldest first, the run it replaced: the daemon acks
+    /// every dump in order, the window's first too, which replaced nothing. Bounded by the pool,
+    /// since every entry but the first holds pages.
+    unacknowledged: VecDeque<Option<PageRun>>,
 }
 
 impl WindowPages {
@@ -398,16 +400,14 @@ impl WindowPages {
         self.current
     }
 
-    /// A new dump names `run`; the old run waits for the daemon's acknowledgement.
+    /// A new dump names `run`; the old run waits for the daemon's acknowledgement of this dump.
     pub fn replace(&mut self, run: PageRun) {
-        if let Some(old) = self.current.replace(run) {
-            self.replaced.push_back(old);
-        }
+        self.unacknowledged.push_back(self.current.replace(run));
     }
 
-    /// The daemon has mapped the next dump: the oldest replaced run may be reused.
+    /// The daemon has mapped the oldest unacknowledged dump: the run that dump replaced is free.
     pub fn dump_acknowledged(&mut self, pool: &mut PoolAllocator) {
-        if let Some(run) = self.replaced.pop_front() {
+        if let Some(Some(run)) = self.unacknowledged.pop_front() {
             pool.free(run);
         }
     }
@@ -415,7 +415,7 @@ impl WindowPages {
     /// Frees the replaced runs no daemon maps any more (after a disconnect, or at versions
     /// before 1.7, which have no acknowledgements).
     pub fn release_replaced(&mut self, pool: &mut PoolAllocator) {
-        for run in self.replaced.drain(..) {
+        for run in self.unacknowledged.drain(..).flatten() {
             pool.free(run);
         }
     }
@@ -471,7 +471,9 @@ impl PoolAllocator {
         self.free.values().sum()
     }
 
-    /// A run of at least `bytes` bytes, growing the pool when no free run is large enough.
+    /// A zeroed run of at least `bytes` bytes, growing the pool when no free run is large
+    /// enough. Zeroed because agents draw only what their windows cover, and the rest would
+    /// otherwise show what a freed window left there.
     pub fn alloc(&mut self, bytes: usize) -> Result<PageRun, PoolError> {
         let count = bytes.div_ceil(PAGE_SIZE).max(1);
         let found = self
@@ -496,10 +498,12 @@ impl PoolAllocator {
         if len > count {
             self.free.insert(first + count, len - count);
         }
-        Ok(PageRun {
+        let run = PageRun {
             first: first as u32,
             count: count as u32,
-        })
+        };
+        self.bytes_mut(&run).fill(0);
+        Ok(run)
     }
 
     /// Returns a run to the pool, merging it with free neighbours.
@@ -622,10 +626,45 @@ mod tests {
         pages.replace(third);
         assert_eq!(pool.free_pages(), 2);
         pages.dump_acknowledged(&mut pool);
+        assert_eq!(pool.free_pages(), 2, "the first dump replaced nothing");
+        pages.dump_acknowledged(&mut pool);
         assert_eq!(pool.alloc(2 * PAGE_SIZE)?, first, "the oldest run is free");
         pages.release_all(&mut pool);
         assert_eq!(pages.current(), None);
         assert_eq!(pool.free_pages(), 6);
+        Ok(())
+    }
+
+    /// A window mapped and resized before the daemon acknowledged its first dump: that ack
+    /// must not free the first run, which the daemon still shows until it maps the second.
+    #[test]
+    fn the_ack_of_a_dump_frees_only_the_run_that_dump_replaced() -> Result<(), PoolError> {
+        let mut pool = PoolAllocator::new(8, 8)?;
+        let mut pages = WindowPages::default();
+        let r1 = pool.alloc(2 * PAGE_SIZE)?;
+        pages.replace(r1);
+        let r2 = pool.alloc(2 * PAGE_SIZE)?;
+        pages.replace(r2);
+        pages.dump_acknowledged(&mut pool);
+        let other = pool.alloc(2 * PAGE_SIZE)?;
+        assert_ne!(
+            other, r1,
+            "r1 is still shown: dump 2 is not acknowledged yet"
+        );
+        pages.dump_acknowledged(&mut pool);
+        assert_eq!(pool.alloc(2 * PAGE_SIZE)?, r1, "dump 2's ack frees r1");
+        Ok(())
+    }
+
+    #[test]
+    fn a_reused_run_comes_back_zeroed() -> Result<(), PoolError> {
+        let mut pool = PoolAllocator::new(4, 4)?;
+        let run = pool.alloc(2 * PAGE_SIZE)?;
+        pool.bytes_mut(&run).fill(0xab);
+        pool.free(run);
+        let again = pool.alloc(2 * PAGE_SIZE)?;
+        assert_eq!(again, run);
+        assert!(pool.bytes_mut(&again).iter().all(|byte| *byte == 0));
         Ok(())
     }
 

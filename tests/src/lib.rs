@@ -95,6 +95,11 @@ pub fn workspace_binary(name: &str) -> PathBuf {
     dir.join(name)
 }
 
+fn send_signal(pid: u32, signal: rustix::process::Signal) {
+    let pid = rustix::process::Pid::from_raw(pid as i32).expect("a pid");
+    rustix::process::kill_process(pid, signal).expect("signal a process of the test");
+}
+
 /// [`workspace_binary`], which must exist.
 fn built_binary(name: &str) -> PathBuf {
     let path = workspace_binary(name);
@@ -567,6 +572,15 @@ impl Airgui {
     /// airgui's process id.
     pub fn pid(&self) -> u32 {
         self.child.borrow().id()
+    }
+
+    /// Stops airgui (SIGSTOP): it reads nothing from its qubes until [`Airgui::resume`].
+    pub fn pause(&self) {
+        send_signal(self.pid(), rustix::process::Signal::STOP);
+    }
+
+    pub fn resume(&self) {
+        send_signal(self.pid(), rustix::process::Signal::CONT);
     }
 
     /// Panics if airgui has exited.
@@ -1748,6 +1762,23 @@ impl QubeAgent {
         )
     }
 
+    /// Starts one of this crate's Wayland test clients (`src/bin`) in the qube.
+    pub fn test_client(&self, name: &str, args: &[&str]) -> App {
+        App::start(
+            &self.dir,
+            self.wayland_display.as_os_str(),
+            &self.config_home(),
+            &format!("{}-{name}", self.qube),
+            &built_binary(name).to_string_lossy(),
+            args,
+        )
+    }
+
+    /// The agent's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Kills the agent (SIGKILL) and reaps it.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
@@ -1820,9 +1851,7 @@ impl App {
     }
 
     fn signal(&self, signal: rustix::process::Signal) {
-        let pid = self.child.borrow().id();
-        let pid = rustix::process::Pid::from_raw(pid as i32).expect("a pid");
-        rustix::process::kill_process(pid, signal).expect("signal the application");
+        send_signal(self.child.borrow().id(), signal);
     }
 
     /// What the application printed so far.

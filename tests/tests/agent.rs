@@ -5,6 +5,8 @@
 // Test helpers fail the test loudly; that is what unwrap, expect and indexing are for here.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+use std::time::Duration;
+
 use airgui_e2e::*;
 use guid_protocol::Rect;
 
@@ -258,4 +260,37 @@ fn an_agent_listening_in_the_vchan_layout_shows_its_applications() {
     let window = airgui.wait_window("vm", 1);
     assert_eq!(window.title, "simple-shm");
     assert_decorated(&airgui.screenshot(), &window, "purple");
+}
+
+/// The peak resident memory of a process, in KiB.
+fn peak_memory_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn a_client_setting_its_title_in_a_loop_while_the_gui_qube_does_not_read_costs_no_memory() {
+    let airgui = Setup::new().qube("work", "blue").start();
+    let agent = airgui.qube_agent("work");
+    let before = peak_memory_kib(agent.pid());
+    // The GUI qube stops reading: queued, each WMNAME would cost the agent 140 bytes.
+    airgui.pause();
+    let flood = agent.test_client("title-flood", &["300000"]);
+    wait_until("the titles to be set", Duration::from_secs(60), || {
+        flood.assert_running();
+        match flood.output().contains("flooded") {
+            true => Ok(()),
+            false => Err(flood.output()),
+        }
+    });
+    let grown = peak_memory_kib(agent.pid()).saturating_sub(before);
+    airgui.resume();
+    assert!(
+        grown < 16 * 1024,
+        "the agent grew by {grown} KiB for 300000 titles"
+    );
+    // Once the GUI qube reads again, it gets the latest title.
+    wait_window_where(&airgui, "work", "the last title", |w| w.title == "done");
+    flood.assert_running();
 }

@@ -25,9 +25,12 @@ const INITIAL_POOL_PAGES: usize = 1024;
 const MAX_POOL_PAGES: usize = (1 << 30) / guid_protocol::msg::PAGE_SIZE;
 /// Bytes read from the daemon at once.
 const READ_CHUNK: usize = 64 * 1024;
-/// While more than this waits for a daemon that does not read, damage is merged per window
-/// instead of queued (the queue stays bounded whatever the clients do).
+/// While more than this waits for a daemon that does not read, what clients change is kept per
+/// window, latest only, instead of queued (see `backlog`).
 const MAX_BACKLOG: usize = 1 << 20;
+/// Past this, a client asking for more to be sent is disconnected rather than the queue growing
+/// on; with the above, what clients cause stays far below it.
+const MAX_QUEUED: usize = 16 << 20;
 /// How long the daemon may take to greet us.
 const GREETING_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -128,9 +131,14 @@ impl DaemonLink {
         }
     }
 
-    /// Whether so much waits for the daemon that damage should be merged rather than queued.
+    /// Whether so much waits for the daemon that window state should be kept rather than queued.
     pub fn congested(&self) -> bool {
         self.connection.queued() > MAX_BACKLOG
+    }
+
+    /// Whether the queue passed its hard cap.
+    pub fn overflowing(&self) -> bool {
+        self.connection.queued() > MAX_QUEUED
     }
 
     /// Whether everything queued has been written to the socket.
@@ -199,14 +207,14 @@ fn receive(agent: &mut Agent, buffer: &mut [u8]) {
 }
 
 /// Writes what the socket takes; watches for writability while something is left. Once
-/// everything is out, what waited for the daemon to catch up goes: damage merged while it was
-/// not reading, and frame callbacks.
+/// everything is out, what waited for the daemon to catch up goes: window state kept while it
+/// was not reading, and frame callbacks.
 pub fn flush(agent: &mut Agent) {
     if agent.link.closed.is_some() || agent.link.write.is_some() {
         return;
     }
     if !agent.link.congested() {
-        super::windows::send_deferred_damage(agent);
+        super::windows::catch_up(agent);
     }
     match write_out(agent) {
         Some(true) => super::frames::daemon_caught_up(agent),

@@ -15,8 +15,8 @@ use super::Agent;
 
 /// The frame interval: the GUI qube's default refresh rate, 60 Hz.
 const FRAME_INTERVAL: Duration = Duration::from_micros(16_667);
-/// Roots waiting for their callbacks; every client surface is at most once in the list, and a
-/// qube with more than this many is firing them anyway.
+/// Roots waiting for their callbacks; every client surface is at most once in the list. Past
+/// this, a new root's callbacks fire at once, unpaced, rather than never.
 const MAX_WAITING: usize = 4096;
 
 /// Root surfaces that committed since their callbacks last fired, and the timer that fires them.
@@ -38,14 +38,18 @@ impl FramePacer {
 
 /// A root surface committed: its tree's frame callbacks fire at the next frame.
 pub fn committed(agent: &mut Agent, root: &WlSurface) {
+    let time = agent.now_ms();
     let pacer = &mut agent.frames;
     if !pacer.waiting.contains(root) {
         if pacer.waiting.len() >= MAX_WAITING {
             pacer.waiting.retain(IsAlive::alive);
         }
-        if pacer.waiting.len() < MAX_WAITING {
-            pacer.waiting.push(root.clone());
+        if pacer.waiting.len() >= MAX_WAITING {
+            // Dropped from the list, the client would wait for its callbacks forever.
+            fire_tree(root, time);
+            return;
         }
+        pacer.waiting.push(root.clone());
     }
     if pacer.timer.is_some() || pacer.held {
         return;
@@ -81,28 +85,32 @@ fn fire(agent: &mut Agent) {
     agent.frames.last = Some(now);
     let time = agent.now_ms();
     for root in std::mem::take(&mut agent.frames.waiting) {
-        if !root.alive() {
-            continue;
+        if root.alive() {
+            fire_tree(&root, time);
         }
-        compositor::with_surface_tree_downward(
-            &root,
-            (),
-            |_, _, _| TraversalAction::DoChildren(()),
-            |_, states, _| {
-                let callbacks = std::mem::take(
-                    &mut states
-                        .cached_state
-                        .get::<SurfaceAttributes>()
-                        .current()
-                        .frame_callbacks,
-                );
-                for callback in callbacks {
-                    callback.done(time);
-                }
-            },
-            |_, _, _| true,
-        );
     }
+}
+
+/// Fires the frame callbacks of a root surface and its subsurfaces.
+fn fire_tree(root: &WlSurface, time: u32) {
+    compositor::with_surface_tree_downward(
+        root,
+        (),
+        |_, _, _| TraversalAction::DoChildren(()),
+        |_, states, _| {
+            let callbacks = std::mem::take(
+                &mut states
+                    .cached_state
+                    .get::<SurfaceAttributes>()
+                    .current()
+                    .frame_callbacks,
+            );
+            for callback in callbacks {
+                callback.done(time);
+            }
+        },
+        |_, _, _| true,
+    );
 }
 
 #[cfg(test)]

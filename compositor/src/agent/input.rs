@@ -14,6 +14,9 @@ use super::windows::{self, Role};
 use super::Agent;
 use crate::input::{button_event, evdev_button, SCROLL_PER_NOTCH};
 
+/// The keycodes of an X keymap.
+const X_KEYCODES: std::ops::RangeInclusive<u32> = 8..=255;
+
 /// Where the pointer is, as far as the daemon told us.
 #[derive(Debug, Default)]
 pub struct PointerState {
@@ -24,8 +27,10 @@ pub struct PointerState {
 /// One message from the daemon.
 pub fn handle_message(agent: &mut Agent, window: u32, message: Message) {
     match message {
-        // Keys for a window that is gone (the daemon sent them before our DESTROY) go nowhere.
+        // Keys for a window that is gone (the daemon sent them before our DESTROY) go nowhere,
+        // and so do keycodes no X keymap has (smithay subtracts 8 from them).
         Message::Keypress(_) if agent.windows.get(window).is_none() => {}
+        Message::Keypress(key) if !X_KEYCODES.contains(&key.keycode) => {}
         Message::Keypress(key) => {
             focus_keyboard(agent, window);
             let state = if key.kind == kind::KEY_PRESS {
@@ -85,9 +90,8 @@ fn configured(agent: &mut Agent, id: u32, configure: Configure) {
         (configure.width, configure.height) != (window.geometry.width, window.geometry.height);
     window.geometry =
         guid_protocol::Rect::new(configure.x, configure.y, configure.width, configure.height);
-    let echo = windows::configure_message(window);
     let role = window.role.clone();
-    agent.link.send(id, &echo);
+    windows::configure(agent, id);
     if let (true, Role::Toplevel(toplevel)) = (resized, role) {
         let size = (
             i32::try_from(configure.width).unwrap_or(i32::MAX),
@@ -174,8 +178,8 @@ fn pointer_motion(agent: &mut Agent, id: u32, x: i32, y: i32) {
     let root = window.role.wl_surface().clone();
     let root_at = window.surface_origin();
     let location: Point<f64, Logical> = (
-        f64::from(window.geometry.x + x),
-        f64::from(window.geometry.y + y),
+        f64::from(window.geometry.x.saturating_add(x)),
+        f64::from(window.geometry.y.saturating_add(y)),
     )
         .into();
     let in_root = location - root_at.to_f64();

@@ -6,6 +6,7 @@
 //! (with its subsurfaces) into the window's grant-pool pages and tells the daemon which
 //! rectangle changed. The pieces:
 //! * [`daemon`]: the connection to the GUI qube (handshake, reading, queued writes);
+//! * [`backlog`]: window state kept, latest only, while the GUI qube is not reading;
 //! * [`windows`]: which Wayland surface is which GUI-protocol window, and what the daemon knows
 //!   of it; [`compose`] copies a window's damage into its pages;
 //! * [`input`]: KEYPRESS, BUTTON, MOTION, CROSSING, FOCUS, CLOSE, CONFIGURE → the seat and shell;
@@ -13,6 +14,7 @@
 //! * [`frames`]: frame callbacks at the daemon's pace;
 //! * [`handlers`]: one file per Wayland protocol.
 
+mod backlog;
 mod clipboard;
 mod compose;
 mod daemon;

@@ -6,19 +6,21 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use guid_protocol::msg::{
-    hints, Configure, Create, Map, Message, ShmImage, WindowHints, WmClass, WmName,
+    hints, Configure, Create, Cursor, Map, Message, ShmImage, WindowHints, WmClass, WmName,
     MAX_WINDOW_HEIGHT, MAX_WINDOW_WIDTH,
 };
 use guid_protocol::{Rect, WindowPages};
 use smithay::backend::renderer::utils::{CommitCounter, RendererSurfaceStateUserData};
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::reexports::wayland_server::Resource;
-use smithay::utils::{Logical, Point, Size};
+use smithay::utils::{IsAlive, Logical, Point, Size};
 use smithay::wayland::compositor::{self, TraversalAction};
 use smithay::wayland::shell::xdg::{
-    PopupSurface, SurfaceCachedState, ToplevelSurface, XdgToplevelSurfaceData,
+    PopupSurface, SurfaceCachedState, ToplevelSurface, XdgToplevelSurfaceData, XDG_POPUP_ROLE,
+    XDG_TOPLEVEL_ROLE,
 };
 
+use super::backlog::{Mirrored, Owed};
 use super::compose::{self, Layer};
 use super::Agent;
 
@@ -74,15 +76,30 @@ pub struct GuiWindow {
     /// The size of the image in the pages the daemon maps.
     image_size: (u32, u32),
     pages: WindowPages,
-    /// Damage kept back while the daemon is not reading, sent once it catches up.
-    deferred: Option<Rect>,
-    described: Described,
+    described: Mirrored<Described>,
+    /// The CURSOR the window asks for.
+    cursor: Mirrored<Option<u32>>,
+    /// What waits for the daemon to read again.
+    owed: Owed,
+    /// The pool had no pages for the image: warned once until it has again.
+    out_of_pages: bool,
 }
 
 impl GuiWindow {
     /// Output coordinates of the root surface's origin.
     pub fn surface_origin(&self) -> Point<i32, Logical> {
         Point::from((self.geometry.x, self.geometry.y)) - self.origin
+    }
+
+    /// CONFIGURE with the window's geometry, unless the queue is congested: then it is owed.
+    fn configure_unless(&mut self, congested: bool) -> Option<Message> {
+        self.owed.configure = congested;
+        (!congested).then(|| configure_message(self))
+    }
+
+    /// Whether anything waits for the daemon to read again.
+    fn owes(&self) -> bool {
+        self.owed.is_due() || self.described.is_waiting() || self.cursor.is_waiting()
     }
 }
 
@@ -94,6 +111,9 @@ pub struct Windows {
     /// Popups that asked for a grab (menus), oldest first, with the root surface of the
     /// toplevel they belong to.
     grabs: Vec<(PopupSurface, WlSurface)>,
+    /// Root surfaces that got their first buffer while the daemon was not reading, oldest
+    /// first (a popup's parent before it): their windows are made once it reads again.
+    unshown: Vec<WlSurface>,
 }
 
 impl Windows {
@@ -183,6 +203,15 @@ type CopyMarkData = Mutex<CopyMark>;
 pub fn surface_committed(agent: &mut Agent, root: &WlSurface) {
     let id = match agent.windows.by_surface(root) {
         Some(id) => id,
+        // Behind windows already waiting, so that a popup's parent is made before it.
+        None if agent.link.congested() || !agent.windows.unshown.is_empty() => {
+            let role = compositor::get_role(root);
+            if has_buffer(root) && (role == Some(XDG_TOPLEVEL_ROLE) || role == Some(XDG_POPUP_ROLE))
+            {
+                keep_unshown(&mut agent.windows, root);
+            }
+            return;
+        }
         None => match role_of(agent, root) {
             Some(role) if has_buffer(root) => match create(agent, role) {
                 Some(id) => id,
@@ -197,6 +226,22 @@ pub fn surface_committed(agent: &mut Agent, root: &WlSurface) {
         return;
     }
     update(agent, id);
+}
+
+/// Remembers a root whose window waits for the daemon to read, unless as many windows as the
+/// daemon takes already wait.
+fn keep_unshown(windows: &mut Windows, root: &WlSurface) {
+    if windows.unshown.contains(root) {
+        return;
+    }
+    if windows.unshown.len() >= MAX_WINDOWS {
+        windows.unshown.retain(IsAlive::alive);
+    }
+    if windows.unshown.len() < MAX_WINDOWS {
+        windows.unshown.push(root.clone());
+    } else {
+        tracing::warn!("{MAX_WINDOWS} new windows wait for the GUI qube; a new one is not shown");
+    }
 }
 
 fn has_buffer(surface: &WlSurface) -> bool {
@@ -310,8 +355,10 @@ fn create(agent: &mut Agent, role: Role) -> Option<u32> {
             origin,
             image_size: (0, 0),
             pages: WindowPages::default(),
-            deferred: None,
-            described: Described::default(),
+            described: Mirrored::default(),
+            cursor: Mirrored::default(),
+            owed: Owed::default(),
+            out_of_pages: false,
         },
     );
     describe(agent, id);
@@ -361,11 +408,22 @@ pub fn describe(agent: &mut Agent, id: u32) {
             min_max: (current.min_size, current.max_size),
         }
     });
+    let congested = agent.link.congested();
     let Some(window) = agent.windows.get_mut(id) else {
         return;
     };
-    let before = std::mem::replace(&mut window.described, now);
-    let now = &window.described;
+    let messages = window
+        .described
+        .set(now, congested)
+        .map(|(before, now)| description_messages(&before, now))
+        .unwrap_or_default();
+    for message in messages {
+        agent.link.send(id, &message);
+    }
+}
+
+/// WMNAME, WMCLASS and WINDOW_HINTS for what changed between two descriptions.
+fn description_messages(before: &Described, now: &Described) -> Vec<Message> {
     let mut messages = Vec::new();
     if now.title != before.title {
         let title = now.title.as_deref().unwrap_or_default();
@@ -378,8 +436,17 @@ pub fn describe(agent: &mut Agent, id: u32) {
     if now.min_max != before.min_max {
         messages.push(Message::WindowHints(size_hints(now.min_max)));
     }
-    for message in messages {
-        agent.link.send(id, &message);
+    messages
+}
+
+/// The client asked for a cursor over window `id`: CURSOR, unless the daemon has it already.
+pub fn cursor_changed(agent: &mut Agent, id: u32, cursor: u32) {
+    let congested = agent.link.congested();
+    let Some(window) = agent.windows.get_mut(id) else {
+        return;
+    };
+    if window.cursor.set(Some(cursor), congested).is_some() {
+        agent.link.send(id, &Message::Cursor(Cursor { cursor }));
     }
 }
 
@@ -415,26 +482,48 @@ fn update(agent: &mut Agent, id: u32) {
     };
     describe(agent, id);
     let (width, height) = (size.w as u32, size.h as u32);
-    let (layers, mut damage) = collect_layers(&root, origin);
+    let congested = agent.link.congested();
     let acknowledges = agent.link.acknowledges_dumps();
     let Some(window) = agent.windows.get_mut(id) else {
         return;
     };
+    let new_image = window.image_size != (width, height) || window.pages.current().is_none();
+    if new_image && congested {
+        // Made from the latest buffer once the daemon reads; the damage waits with the surfaces.
+        window.owed.resize = true;
+        return;
+    }
+    let mut new_run = None;
+    if new_image {
+        match agent.link.pool.alloc(width as usize * height as usize * 4) {
+            Ok(run) => {
+                window.out_of_pages = false;
+                new_run = Some(run);
+            }
+            Err(error) => {
+                // The window keeps its old image and size; the next commit tries again.
+                if !std::mem::replace(&mut window.out_of_pages, true) {
+                    tracing::warn!(
+                        id,
+                        %error,
+                        "no pool pages for the window's new size; it keeps its old image \
+                         until other windows of the qube close"
+                    );
+                }
+                return;
+            }
+        }
+    }
+    // Only now, so that damage is not lost while the window waits for pages.
+    let (layers, mut damage) = collect_layers(&root, origin);
     window.origin = origin;
     let mut messages = Vec::new();
     if (width, height) != (window.geometry.width, window.geometry.height) {
         window.geometry.width = width;
         window.geometry.height = height;
-        messages.push(configure_message(window));
+        messages.extend(window.configure_unless(congested));
     }
-    if window.image_size != (width, height) || window.pages.current().is_none() {
-        let run = match agent.link.pool.alloc(width as usize * height as usize * 4) {
-            Ok(run) => run,
-            Err(error) => {
-                tracing::warn!(id, %error, "no pool pages for the window's image");
-                return;
-            }
-        };
+    if let Some(run) = new_run {
         window.pages.replace(run);
         window.image_size = (width, height);
         messages.push(Message::WindowDump(run.dump(width, height)));
@@ -453,36 +542,76 @@ fn update(agent: &mut Agent, id: u32) {
         &layers,
         &damage,
     );
-    let congested = agent.link.congested();
-    let mut shown = Vec::new();
     for rect in damage {
-        if congested || window.deferred.is_some() {
-            window.deferred = Some(window.deferred.map_or(rect, |d| d.union(&rect)));
+        if congested || window.owed.damage.is_some() {
+            window.owed.add_damage(rect);
         } else {
-            shown.push(rect);
+            messages.push(shm_image(rect));
         }
     }
-    messages.extend(shown.into_iter().map(shm_image));
     for message in messages {
         agent.link.send(id, &message);
     }
 }
 
-/// The damage kept back while the daemon was not reading, now that it reads again.
-pub fn send_deferred_damage(agent: &mut Agent) {
-    let deferred: Vec<(u32, Rect)> = agent
+/// The daemon reads again: what its windows owe it goes, latest state only, and the windows
+/// made while it was not reading are made.
+pub fn catch_up(agent: &mut Agent) {
+    let ids: Vec<u32> = agent
         .windows
-        .windows
-        .values_mut()
-        .filter_map(|w| w.deferred.take().map(|rect| (w.id, rect)))
+        .iter()
+        .filter(|w| w.owes())
+        .map(|w| w.id)
         .collect();
-    for (id, rect) in deferred {
-        agent.link.send(id, &shm_image(rect));
+    for id in ids {
+        let resize = agent
+            .windows
+            .get_mut(id)
+            .is_some_and(|w| std::mem::take(&mut w.owed.resize));
+        if resize {
+            update(agent, id);
+        }
+        let Some(window) = agent.windows.get_mut(id) else {
+            continue;
+        };
+        let mut messages = window
+            .described
+            .drain()
+            .map(|(before, now)| description_messages(&before, now))
+            .unwrap_or_default();
+        if std::mem::take(&mut window.owed.configure) {
+            messages.push(configure_message(window));
+        }
+        if let Some((_, Some(cursor))) = window.cursor.drain() {
+            messages.push(Message::Cursor(Cursor { cursor: *cursor }));
+        }
+        messages.extend(window.owed.damage.take().map(shm_image));
+        for message in messages {
+            agent.link.send(id, &message);
+        }
+    }
+    for root in std::mem::take(&mut agent.windows.unshown) {
+        if root.alive() {
+            surface_committed(agent, &root);
+        }
     }
 }
 
+/// Tells the daemon where window `id` is now (CONFIGURE), or once it reads again.
+pub fn configure(agent: &mut Agent, id: u32) {
+    let congested = agent.link.congested();
+    let Some(message) = agent
+        .windows
+        .get_mut(id)
+        .and_then(|window| window.configure_unless(congested))
+    else {
+        return;
+    };
+    agent.link.send(id, &message);
+}
+
 /// CONFIGURE with where the daemon has the window and the size it has now.
-pub fn configure_message(window: &GuiWindow) -> Message {
+fn configure_message(window: &GuiWindow) -> Message {
     let g = window.geometry;
     Message::Configure(Configure {
         x: g.x,
@@ -644,8 +773,7 @@ pub fn popup_moved(agent: &mut Agent, root: &WlSurface) {
     if let Some(window) = agent.windows.get_mut(id) {
         window.geometry.x = x;
         window.geometry.y = y;
-        let message = configure_message(window);
-        agent.link.send(id, &message);
+        configure(agent, id);
     }
 }
 

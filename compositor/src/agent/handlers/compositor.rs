@@ -12,7 +12,7 @@ use smithay::wayland::shm::{ShmHandler, ShmState};
 use smithay::{delegate_compositor, delegate_shm};
 
 use crate::agent::windows::{self, root_of};
-use crate::agent::{frames, Agent};
+use crate::agent::{backlog, frames, Agent};
 
 impl CompositorHandler for Agent {
     fn compositor_state(&mut self) -> &mut CompositorState {
@@ -34,6 +34,7 @@ impl CompositorHandler for Agent {
         super::xdg_shell::send_initial_configure(self, &root);
         windows::surface_committed(self, &root);
         frames::committed(self, &root);
+        backlog::limit(self, &root);
     }
 
     fn destroyed(&mut self, surface: &WlSurface) {

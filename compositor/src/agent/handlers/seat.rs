@@ -1,7 +1,6 @@
 //! wl_seat with a keyboard and a pointer: focus follows what the daemon says, and the client
 //! with keyboard focus may use the selection. The pointer shape goes to the daemon as CURSOR.
 
-use guid_protocol::msg::{Cursor, Message};
 use smithay::delegate_seat;
 use smithay::input::pointer::{CursorIcon, CursorImageStatus};
 use smithay::input::{Seat, SeatHandler, SeatState};
@@ -10,7 +9,7 @@ use smithay::reexports::wayland_server::Resource;
 use smithay::wayland::selection::data_device::set_data_device_focus;
 use smithay::wayland::selection::primary_selection::set_primary_focus;
 
-use crate::agent::Agent;
+use crate::agent::{backlog, windows, Agent};
 
 impl SeatHandler for Agent {
     type KeyboardFocus = WlSurface;
@@ -41,7 +40,15 @@ impl SeatHandler for Agent {
             // A client-drawn cursor cannot cross the protocol; the default arrow stands in.
             CursorImageStatus::Surface(_) | CursorImageStatus::Hidden => DEFAULT_CURSOR,
         };
-        self.link.send(window, &Message::Cursor(Cursor { cursor }));
+        windows::cursor_changed(self, window, cursor);
+        // Only the client with the pointer over its window may set the cursor (smithay checks).
+        if let Some(root) = self
+            .windows
+            .get(window)
+            .map(|w| w.role.wl_surface().clone())
+        {
+            backlog::limit(self, &root);
+        }
     }
 }
 

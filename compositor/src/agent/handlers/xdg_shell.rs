@@ -9,8 +9,7 @@ use smithay::wayland::shell::xdg::{
     PopupSurface, PositionerState, ToplevelSurface, XdgShellHandler, XdgShellState,
 };
 
-use crate::agent::windows;
-use crate::agent::Agent;
+use crate::agent::{backlog, windows, Agent};
 
 impl XdgShellHandler for Agent {
     fn xdg_shell_state(&mut self) -> &mut XdgShellState {
@@ -50,18 +49,15 @@ impl XdgShellHandler for Agent {
             tracing::debug!(%error, "cannot configure a repositioned popup");
         }
         windows::popup_moved(self, surface.wl_surface());
+        backlog::limit(self, surface.wl_surface());
     }
 
     fn title_changed(&mut self, surface: ToplevelSurface) {
-        if let Some(id) = self.windows.by_surface(surface.wl_surface()) {
-            windows::describe(self, id);
-        }
+        self.described(surface.wl_surface());
     }
 
     fn app_id_changed(&mut self, surface: ToplevelSurface) {
-        if let Some(id) = self.windows.by_surface(surface.wl_surface()) {
-            windows::describe(self, id);
-        }
+        self.described(surface.wl_surface());
     }
 
     fn toplevel_destroyed(&mut self, surface: ToplevelSurface) {
@@ -78,6 +74,14 @@ impl XdgShellHandler for Agent {
 }
 
 impl Agent {
+    /// A toplevel's title or app id changed.
+    fn described(&mut self, surface: &WlSurface) {
+        if let Some(id) = self.windows.by_surface(surface) {
+            windows::describe(self, id);
+        }
+        backlog::limit(self, surface);
+    }
+
     /// Where a popup goes relative to its parent: where it asks, moved or flipped as its
     /// positioner allows to stay on the output (the daemon would otherwise push it inside
     /// without the client knowing).
@@ -93,7 +97,11 @@ impl Agent {
         match parent {
             Some(parent) => {
                 let output = Rectangle::new(
-                    (-parent.geometry.x, -parent.geometry.y).into(),
+                    (
+                        parent.geometry.x.saturating_neg(),
+                        parent.geometry.y.saturating_neg(),
+                    )
+                        .into(),
                     (
                         i32::try_from(self.link.xconf.width).unwrap_or(i32::MAX),
                         i32::try_from(self.link.xconf.height).unwrap_or(i32::MAX),

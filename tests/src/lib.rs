@@ -820,6 +820,20 @@ impl Airgui {
         )
     }
 
+    /// Starts one of this crate's Wayland test clients (`src/bin`) as one of the GUI qube's own
+    /// programs.
+    pub fn native_test_client(&self, name: &str, args: &[&str]) -> App {
+        let log = self.next_file(&format!("gui-{name}"), "out");
+        App::start(
+            self.dir(),
+            std::ffi::OsStr::new(&self.wayland_display()),
+            &self.dir().join("gui-config"),
+            &log.file_stem().expect("a file name").to_string_lossy(),
+            &built_binary(name).to_string_lossy(),
+            args,
+        )
+    }
+
     /// The GUI qube's own windows, topmost first.
     pub fn native_windows(&self) -> Vec<Window> {
         self.windows().into_iter().filter(|w| w.native).collect()

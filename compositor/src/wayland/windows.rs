@@ -22,8 +22,8 @@ use crate::shell::WindowKind;
 use crate::shell_key::ShellKey;
 use crate::state::State;
 
-/// Windows the GUI qube's programs may have at once; more are refused (the client is told
-/// nothing and its surface is never shown). Trusted programs do not come near this.
+/// Windows the GUI qube's programs may have at once; more are refused (never shown; a toplevel
+/// is asked to close, a popup dismissed). Trusted programs do not come near this.
 const MAX_WINDOWS: usize = 1000;
 /// Longest title shown, in characters.
 const MAX_TITLE_CHARS: usize = 256;

@@ -30,10 +30,13 @@ impl XdgShellHandler for State {
             .airgui
             .native
             .windows
-            .add(Role::Toplevel(surface))
+            .add(Role::Toplevel(surface.clone()))
             .is_none()
         {
             tracing::warn!("a toplevel of the GUI qube's programs is refused");
+            // Configured, so that the program does not wait for ever, and asked to close.
+            surface.send_configure();
+            surface.send_close();
         }
     }
 
@@ -42,19 +45,22 @@ impl XdgShellHandler for State {
             .get_parent_surface()
             .and_then(|parent| self.airgui.native.windows.by_surface(&parent))
         else {
-            // A popup of a layer surface or of nothing known: never shown.
+            // A popup of a layer surface or of nothing known: never shown, and dismissed so
+            // that its program does not wait for it.
+            surface.send_popup_done();
             return;
         };
         let geometry = self.popup_geometry(parent, &positioner);
         surface.with_pending_state(|state| state.geometry = geometry);
         let role = Role::Popup {
-            popup: surface,
+            popup: surface.clone(),
             parent,
             offset: geometry.loc,
             grabbed: false,
         };
         if self.airgui.native.windows.add(role).is_none() {
             tracing::warn!("a popup of the GUI qube's programs is refused");
+            surface.send_popup_done();
         }
     }
 

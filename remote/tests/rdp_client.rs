@@ -467,6 +467,46 @@ fn resize_request_and_server_resize() {
     master.wait_picture(&canvas);
 }
 
+/// A slave sends the rectangles of one frame one after the other: the compositor gets them in one
+/// `Frame`, not one frame of its own each. (A loaded machine may hold the slave between two
+/// rectangles for longer than the link waits, so most rounds, not all, must arrive whole.)
+#[test]
+fn the_rectangles_of_one_frame_arrive_together() {
+    let mut server = TestServer::start(Security::Nla);
+    let mut master = Master::link(config(server.addr(), PASSWORD, server.handle.fingerprint()));
+    master.connected();
+    let mut whole = 0;
+    for round in 0..5u16 {
+        master.wait_picture(&Canvas {
+            width: server.canvas.width,
+            height: server.canvas.height,
+            pixels: server.canvas.pixels.clone(),
+        });
+        let rects = [
+            DamageRect::new(8 + 10 * round, 8, 8, 8),
+            DamageRect::new(120, 60 + 10 * round, 8, 8),
+            DamageRect::new(200, 100 + 10 * round, 8, 8),
+        ];
+        for rect in rects {
+            server.canvas.fill(rect, RED);
+        }
+        let frames = master.frames;
+        server
+            .handle
+            .submit_ref(server.canvas.frame(&rects))
+            .unwrap();
+        master.wait_picture(&Canvas {
+            width: server.canvas.width,
+            height: server.canvas.height,
+            pixels: server.canvas.pixels.clone(),
+        });
+        if master.frames == frames + 1 {
+            whole += 1;
+        }
+    }
+    assert!(whole >= 3, "only {whole} of 5 frames arrived in one piece");
+}
+
 /// The slave drops input that crosses its Deactivate All on the way, so the link holds input
 /// from its resize request until the reactivation at the new size is over. The zone is far
 /// away (50 ms from slave to master) so that the crossing happens.

@@ -46,6 +46,10 @@ const AINPUT_BACKLOG: usize = 32;
 /// slave that ignores the request (its size is already within a rounding of it) is not waited
 /// for longer than this.
 const RESIZE_INPUT_HOLD: Duration = Duration::from_secs(2);
+/// How long decoded updates wait for the rest of their frame before the compositor gets them: a
+/// slave encodes and sends a frame a rectangle at a time, and each piece handed over alone would
+/// cost the master a frame of its own.
+const FRAME_GATHER: Duration = Duration::from_millis(1);
 
 /// Why a session ended.
 #[derive(Debug)]
@@ -77,6 +81,8 @@ struct Session<'a> {
     /// Input stays in the command queue until then: a resize was requested and the slave has
     /// not reactivated the session yet. It drops input that crosses its Deactivate All.
     input_held_until: Option<Instant>,
+    /// When what was decoded goes to the compositor, while something waits.
+    flush_at: Option<Instant>,
 }
 
 /// Runs the session until the link fails or the zone is removed.
@@ -138,6 +144,7 @@ pub(crate) async fn run(
         resize_pending: true,
         ainput_backlog: Vec::new(),
         input_held_until: None,
+        flush_at: None,
     };
     let ids = (io_channel_id, user_channel_id);
     match session
@@ -200,6 +207,7 @@ impl Session<'_> {
         let shared = self.shared;
         loop {
             let held_until = self.input_held_until;
+            let flush_at = self.flush_at;
             tokio::select! {
                 pdu = reader.read_pdu() => {
                     let (action, payload) = pdu.map_err(|e| self.read_failed(&e))?;
@@ -210,7 +218,7 @@ impl Session<'_> {
                     for output in outputs {
                         self.output(output, reader, activation, ids).await?;
                     }
-                    self.shared.flush();
+                    self.flush_at.get_or_insert_with(|| Instant::now() + FRAME_GATHER);
                     // Channels open while PDUs come in: send what waited for them.
                     self.send_resize_if_ready().await?;
                     if !self.ainput_backlog.is_empty() {
@@ -235,6 +243,12 @@ impl Session<'_> {
                         }
                     }
                     self.send_input(&batch).await?;
+                }
+                () = tokio::time::sleep_until(flush_at.unwrap_or_else(Instant::now)),
+                    if flush_at.is_some() =>
+                {
+                    self.flush_at = None;
+                    shared.flush();
                 }
                 () = shared.released() => shared.flush(),
                 () = shared.resize_wanted() => {

@@ -276,7 +276,7 @@ fn a_client_setting_its_title_in_a_loop_while_the_gui_qube_does_not_read_costs_n
     let before = peak_memory_kib(agent.pid());
     // The GUI qube stops reading: queued, each WMNAME would cost the agent 140 bytes.
     airgui.pause();
-    let flood = agent.test_client("title-flood", &["300000"]);
+    let flood = agent.test_client("wayland-flood", &["title", "300000"]);
     wait_until("the titles to be set", Duration::from_secs(60), || {
         flood.assert_running();
         match flood.output().contains("flooded") {

@@ -267,7 +267,7 @@ fn a_native_window_past_the_limit_is_configured_and_asked_to_close() {
     let airgui = Setup::new().start();
     // airgui takes 1000 windows from its own programs; the 1001st must not leave its program
     // waiting for a configure that never comes.
-    let flood = airgui.native_test_client("window-flood", &["1001"]);
+    let flood = airgui.native_test_client("wayland-flood", &["windows", "1001"]);
     let output = wait_for("every window to be configured", || {
         let output = flood.output();
         if output.contains("configured") {

@@ -5,14 +5,12 @@
 use airgui_remote::FrameRef;
 use anyhow::Context;
 use smithay::backend::allocator::Fourcc;
-use smithay::backend::renderer::damage::OutputDamageTracker;
 use smithay::backend::renderer::pixman::PixmanRenderer;
 use smithay::backend::renderer::{Bind, Offscreen};
 use smithay::reexports::pixman;
-use smithay::utils::{Physical, Rectangle, Transform};
+use smithay::utils::{Physical, Rectangle};
 
-use super::BACKGROUND;
-use crate::render::{self, OutputElement, WindowTextures};
+use crate::render::{self, OutputElement, TrackedOutput, WindowTextures};
 use crate::shell_key::ShellKey;
 use crate::state::Airgui;
 
@@ -20,9 +18,7 @@ pub struct PixmanCanvas {
     renderer: PixmanRenderer,
     textures: WindowTextures<PixmanRenderer>,
     image: pixman::Image<'static, 'static>,
-    tracker: OutputDamageTracker,
-    /// 0 before the first frame (draw everything), then 1: the image keeps the last frame.
-    age: usize,
+    output: TrackedOutput,
     size: (u32, u32),
 }
 
@@ -48,12 +44,7 @@ impl PixmanCanvas {
             renderer,
             textures: WindowTextures::default(),
             image,
-            tracker: OutputDamageTracker::new(
-                (width as i32, height as i32),
-                1.0,
-                Transform::Normal,
-            ),
-            age: 0,
+            output: TrackedOutput::new(width, height),
             size: (width, height),
         })
     }
@@ -81,18 +72,9 @@ impl PixmanCanvas {
             .renderer
             .bind(&mut self.image)
             .context("binding the output image")?;
-        let result = self
-            .tracker
-            .render_output(
-                &mut self.renderer,
-                &mut framebuffer,
-                self.age,
-                &elements,
-                BACKGROUND,
-            )
-            .map_err(|error| anyhow::anyhow!("rendering: {error:?}"))?;
-        let damage = result.damage.cloned().unwrap_or_default();
-        self.age = 1;
+        let damage = self
+            .output
+            .draw(&mut self.renderer, &mut framebuffer, &elements)?;
         Ok((elements, damage))
     }
 
@@ -117,9 +99,7 @@ impl PixmanCanvas {
     /// A new image and damage tracker at the new size; window textures stay.
     pub fn resize(&mut self, width: u32, height: u32) -> anyhow::Result<()> {
         self.image = new_image(&mut self.renderer, width, height)?;
-        self.tracker =
-            OutputDamageTracker::new((width as i32, height as i32), 1.0, Transform::Normal);
-        self.age = 0;
+        self.output = TrackedOutput::new(width, height);
         self.size = (width, height);
         Ok(())
     }

@@ -6,6 +6,7 @@ pub mod cursor;
 pub mod decorations;
 pub mod text;
 pub mod textures;
+mod tracked_output;
 mod zone_frame;
 
 use smithay::backend::renderer::element::memory::MemoryRenderBufferRenderElement;
@@ -27,6 +28,7 @@ use crate::state::Airgui;
 use crate::zones::ZoneId;
 use decorations::Style;
 pub use textures::{WindowImageImport, WindowTextures};
+pub use tracked_output::TrackedOutput;
 
 render_elements! {
     pub OutputElement<R> where R: ImportAll + ImportMem;

@@ -8,18 +8,16 @@ use smithay::backend::allocator::gbm::GbmDevice;
 use smithay::backend::allocator::Fourcc;
 use smithay::backend::drm::DrmDeviceFd;
 use smithay::backend::egl::{EGLContext, EGLDevice, EGLDisplay};
-use smithay::backend::renderer::damage::OutputDamageTracker;
 use smithay::backend::renderer::gles::{GlesRenderer, GlesTexture};
 use smithay::backend::renderer::{Bind, Offscreen};
-use smithay::utils::{Physical, Rectangle, Transform};
+use smithay::utils::{Physical, Rectangle};
 use tracing::warn;
 
 use super::choice::EglOffer;
 use super::cursor::CursorImages;
 use super::screen::{Buffers, ScanoutSource, Screen};
 use crate::backend::shadow::ShadowFrame;
-use crate::backend::BACKGROUND;
-use crate::render::{self, WindowTextures};
+use crate::render::{self, TrackedOutput, WindowTextures};
 use crate::shell_key::ShellKey;
 use crate::state::Airgui;
 
@@ -69,9 +67,7 @@ pub struct GlesFrames {
     cursor: CursorImages,
     /// The shell's output drawn on the GPU, its damage tracker and its copy in memory.
     copy: GlesTexture,
-    tracker: OutputDamageTracker,
-    /// 0 before the texture's first frame (draw everything), then 1: it keeps the last one.
-    age: usize,
+    output: TrackedOutput,
     shadow: ShadowFrame,
     size: (u32, u32),
 }
@@ -90,12 +86,7 @@ impl GlesFrames {
             gbm,
             textures: WindowTextures::default(),
             cursor: CursorImages::default(),
-            tracker: OutputDamageTracker::new(
-                (size.0 as i32, size.1 as i32),
-                1.0,
-                Transform::Normal,
-            ),
-            age: 0,
+            output: TrackedOutput::new(size.0, size.1),
             shadow: ShadowFrame::new(size.0, size.1),
             size,
         })
@@ -122,24 +113,15 @@ impl GlesFrames {
                 .renderer
                 .bind(&mut self.copy)
                 .context("binding the output texture")?;
-            let result = self
-                .tracker
-                .render_output(
-                    &mut self.renderer,
-                    &mut framebuffer,
-                    self.age,
-                    &elements,
-                    BACKGROUND,
-                )
-                .map_err(|error| anyhow::anyhow!("rendering: {error:?}"))?;
-            let damage = result.damage.cloned().unwrap_or_default();
+            let damage = self
+                .output
+                .draw(&mut self.renderer, &mut framebuffer, &elements)?;
             let read = self
                 .shadow
                 .start_read(&mut self.renderer, &framebuffer, &damage)
                 .context("reading the frame back")?;
             (damage, read)
         };
-        self.age = 1;
         if let Some(read) = read {
             self.shadow
                 .finish_read(&mut self.renderer, read)
@@ -167,10 +149,8 @@ impl GlesFrames {
     /// A new texture and copy at the shell's new size; the screens keep theirs.
     pub fn resize(&mut self, width: u32, height: u32) -> anyhow::Result<()> {
         self.copy = texture(&mut self.renderer, (width, height))?;
-        self.tracker =
-            OutputDamageTracker::new((width as i32, height as i32), 1.0, Transform::Normal);
+        self.output = TrackedOutput::new(width, height);
         self.shadow = ShadowFrame::new(width, height);
-        self.age = 0;
         self.size = (width, height);
         Ok(())
     }

@@ -3,12 +3,13 @@
 
 use std::path::Path;
 
-/// Runs `run` on every file of `<crate_dir>/fuzz/seeds/<target>` and, when it exists,
-/// `<crate_dir>/fuzz/regressions/<target>` (crashers found by fuzzing, kept once fixed). There
-/// must be seeds: a replay of nothing would prove nothing.
+/// Runs `run` on every file of `<crate_dir>/fuzz/seeds/<target>` and, where they exist,
+/// `fuzz/corpus/<target>` (the minimized corpus `make fuzz` keeps) and
+/// `fuzz/regressions/<target>` (crashers found by fuzzing, kept once fixed). There must be
+/// seeds: a replay of nothing would prove nothing.
 pub fn replay(crate_dir: &str, target: &str, run: fn(&[u8])) {
     let mut replayed = 0;
-    for kind in ["seeds", "regressions"] {
+    for kind in ["seeds", "corpus", "regressions"] {
         let dir = Path::new(crate_dir).join("fuzz").join(kind).join(target);
         let Ok(entries) = std::fs::read_dir(&dir) else {
             assert_ne!(kind, "seeds", "no seed corpus at {}", dir.display());

@@ -196,10 +196,13 @@ impl State {
                     state.airgui.shell.focus(),
                     Some(ShellKey::Zone(_) | ShellKey::Native(_))
                 );
+                let layout = modifiers.serialized.layout_effective;
+                let syms = state.airgui.keys.shortcut_syms(layout, evdev + 8);
                 shortcuts::filter(
                     &mut state.airgui.input.swallowed,
                     modifiers,
                     &key,
+                    syms,
                     evdev,
                     pressed,
                     chords_pass,

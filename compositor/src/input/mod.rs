@@ -62,6 +62,9 @@ pub struct InputState {
     shape: Option<PointerShape>,
     /// Windows appeared, vanished, moved or restacked since the pointer focus was last checked.
     pub layout_changed: bool,
+    /// The window and point (in its content) of the last MOTION sent to a qube: where that
+    /// qube's X pointer is, and so which of its X windows gets a BUTTON.
+    qube_pointer: Option<(crate::qubes::WindowKey, (i32, i32))>,
 }
 
 /// A window being dragged: by its title bar, or by its border to resize it. `last` is the

@@ -12,7 +12,7 @@ mod zone_target;
 
 use std::collections::HashSet;
 
-use guid_protocol::msg::{state as xstate, Message, KEYMAP_LEN};
+use guid_protocol::msg::{state as xstate, Message, Version, KEYMAP_LEN};
 use smithay::backend::input::{Axis, AxisSource, ButtonState, KeyState};
 use smithay::input::keyboard::{Keycode, ModifiersState};
 use smithay::input::pointer::{AxisFrame, ButtonEvent, MotionEvent};
@@ -255,14 +255,16 @@ impl State {
                 self.send(key.qube, Some(key.window), &Message::ClipboardReq);
             }
             (Shortcut::Paste, Some(key)) => {
-                let Some(name) = self.airgui.qubes.get(key.qube).map(|q| q.name().to_owned())
-                else {
+                let Some(qube) = self.airgui.qubes.get(key.qube) else {
                     return;
                 };
+                let name = qube.name().to_owned();
+                let version = qube.link.as_ref().and_then(|l| l.connection.version());
+                let max = version.map_or(0, Version::max_clipboard);
                 match self
                     .airgui
                     .clipboard
-                    .paste(&name, &self.airgui.config.clipboard)
+                    .paste(&name, max, &self.airgui.config.clipboard)
                 {
                     Ok(data) => {
                         self.send(key.qube, Some(key.window), &Message::ClipboardData(data))

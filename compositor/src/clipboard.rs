@@ -30,6 +30,12 @@ pub enum PasteRefused {
     Empty,
     #[error("the policy does not allow clipboard data from {from} to {to}")]
     Denied { from: String, to: String },
+    #[error("{bytes} bytes are more than {to}'s protocol takes ({max})")]
+    TooLarge {
+        to: String,
+        bytes: usize,
+        max: usize,
+    },
 }
 
 impl Clipboard {
@@ -68,11 +74,14 @@ impl Clipboard {
         });
     }
 
-    /// Ctrl+Shift+V in a window of `target`: the data to send it, if the policy allows. A paste
-    /// clears the clipboard, allowed or not, so data never lingers for a second destination.
+    /// Ctrl+Shift+V in a window of `target`, whose agent takes `target_max` bytes at most (an
+    /// agent older than protocol 1.8 takes 65,000): the data to send it, if the policy allows
+    /// and it fits. A paste clears the clipboard, done or not, so data never lingers for a
+    /// second destination.
     pub fn paste(
         &mut self,
         target: &str,
+        target_max: usize,
         config: &ClipboardConfig,
     ) -> Result<Vec<u8>, PasteRefused> {
         let contents = self.contents.take().ok_or(PasteRefused::Empty)?;
@@ -80,6 +89,13 @@ impl Clipboard {
             return Err(PasteRefused::Denied {
                 from: contents.source,
                 to: target.to_owned(),
+            });
+        }
+        if contents.data.len() > target_max {
+            return Err(PasteRefused::TooLarge {
+                to: target.to_owned(),
+                bytes: contents.data.len(),
+                max: target_max,
             });
         }
         info!(from = %contents.source, to = target, bytes = contents.data.len(), "pasted");
@@ -95,6 +111,7 @@ impl Clipboard {
 mod tests {
     use super::*;
     use crate::config::{PolicyAction, PolicyRule};
+    use guid_protocol::msg::{Version, MAX_CLIPBOARD_OLD, MAX_CLIPBOARD_V18};
 
     fn config(rules: &[(&str, &str, PolicyAction)]) -> ClipboardConfig {
         ClipboardConfig {
@@ -121,11 +138,11 @@ mod tests {
             Some("work")
         );
         assert_eq!(
-            clipboard.paste("personal", &allow_all),
+            clipboard.paste("personal", MAX_CLIPBOARD_V18, &allow_all),
             Ok(b"hello".to_vec())
         );
         assert_eq!(
-            clipboard.paste("personal", &allow_all),
+            clipboard.paste("personal", MAX_CLIPBOARD_V18, &allow_all),
             Err(PasteRefused::Empty)
         );
     }
@@ -140,10 +157,41 @@ mod tests {
         clipboard.copy_requested("work");
         clipboard.receive("work", b"secret".to_vec(), 10);
         assert!(matches!(
-            clipboard.paste("untrusted", &rules),
+            clipboard.paste("untrusted", MAX_CLIPBOARD_V18, &rules),
             Err(PasteRefused::Denied { .. })
         ));
         assert_eq!(clipboard.contents(), None);
+    }
+
+    #[test]
+    fn a_paste_takes_no_more_than_the_target_agent_s_protocol_version_allows() {
+        let allow_all = ClipboardConfig {
+            max_bytes: 256_000,
+            ..config(&[("*", "*", PolicyAction::Allow)])
+        };
+        let old = Version { major: 1, minor: 7 };
+        let copy = |clipboard: &mut Clipboard, bytes: usize| {
+            clipboard.copy_requested("work");
+            clipboard.receive("work", vec![b'x'; bytes], allow_all.max_bytes);
+        };
+        let mut clipboard = Clipboard::default();
+        copy(&mut clipboard, MAX_CLIPBOARD_OLD + 1);
+        assert_eq!(
+            clipboard.paste("old", old.max_clipboard(), &allow_all),
+            Err(PasteRefused::TooLarge {
+                to: "old".into(),
+                bytes: MAX_CLIPBOARD_OLD + 1,
+                max: MAX_CLIPBOARD_OLD
+            })
+        );
+        assert_eq!(clipboard.contents(), None, "a refused paste clears too");
+        copy(&mut clipboard, MAX_CLIPBOARD_OLD);
+        assert!(clipboard
+            .paste("old", old.max_clipboard(), &allow_all)
+            .is_ok());
+        copy(&mut clipboard, MAX_CLIPBOARD_OLD + 1);
+        let paste = clipboard.paste("new", Version::CURRENT.max_clipboard(), &allow_all);
+        assert_eq!(paste.map(|data| data.len()), Ok(MAX_CLIPBOARD_OLD + 1));
     }
 
     #[test]

@@ -25,6 +25,12 @@ pub enum AgentError {
     NotFromDaemon(MsgType),
     #[error("{0} is not sent by an agent")]
     NotFromAgent(MsgType),
+    #[error("clipboard data of {bytes} bytes, more than protocol {version} takes ({max})")]
+    ClipboardTooLong {
+        bytes: usize,
+        max: usize,
+        version: Version,
+    },
     #[error("the connection already failed")]
     AlreadyFailed,
 }
@@ -85,11 +91,26 @@ impl AgentConnection {
         self.outgoing.len()
     }
 
+    /// The largest clipboard the daemon takes, and sends, at the negotiated version (the offered
+    /// one until the daemon answers).
+    pub fn max_clipboard(&self) -> usize {
+        self.negotiated.unwrap_or(self.offered).max_clipboard()
+    }
+
     /// Queues a message for the daemon.
     pub fn send(&mut self, window: u32, message: &Message) -> Result<(), AgentError> {
         let msg_type = message.msg_type();
         if !matches!(msg_type.direction(), Direction::ToDaemon | Direction::Both) {
             return Err(AgentError::NotFromAgent(msg_type));
+        }
+        if let Message::ClipboardData(data) = message {
+            if data.len() > self.max_clipboard() {
+                return Err(AgentError::ClipboardTooLong {
+                    bytes: data.len(),
+                    max: self.max_clipboard(),
+                    version: self.negotiated.unwrap_or(self.offered),
+                });
+            }
         }
         codec::encode(window, message, self.outgoing.buffer());
         Ok(())
@@ -128,9 +149,8 @@ impl AgentConnection {
                 }))
             }
             Phase::Running => {
-                let limits = DecodeLimits {
-                    clipboard_max: MAX_CLIPBOARD_V18,
-                };
+                // An older daemon sends no more than its version allows, as we do.
+                let limits = DecodeLimits::for_version(self.negotiated.unwrap_or(self.offered));
                 let Some((header, message)) = self.framer.next_message(input, &limits)? else {
                     return Ok(None);
                 };

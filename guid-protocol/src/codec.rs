@@ -73,14 +73,10 @@ pub struct DecodeLimits {
 }
 
 impl DecodeLimits {
-    /// The limits for clipboard data sent by an agent speaking `version` (spec §2).
+    /// The limits for clipboard data sent by a peer speaking `version` (spec §2).
     pub fn for_version(version: Version) -> Self {
         DecodeLimits {
-            clipboard_max: if version.minor >= 8 {
-                MAX_CLIPBOARD_V18
-            } else {
-                MAX_CLIPBOARD_OLD
-            },
+            clipboard_max: version.max_clipboard(),
         }
     }
 }

@@ -41,6 +41,14 @@ pub enum SendError {
     NeedsKeymap(MsgType),
     #[error("window {0} does not exist")]
     UnknownWindow(WindowId),
+    #[error("keycode {0} is outside X's 8..=255, so the agent's X server has no such key")]
+    NotAnXKeycode(u32),
+    #[error("clipboard data of {bytes} bytes, more than protocol {version} takes ({max})")]
+    ClipboardTooLong {
+        bytes: usize,
+        max: usize,
+        version: Version,
+    },
     /// The agent stopped reading; the connection is finished.
     #[error(transparent)]
     Fatal(#[from] ProtocolError),
@@ -188,8 +196,21 @@ impl DaemonConnection {
         window: Option<WindowId>,
         message: &Message,
     ) -> Result<(), SendError> {
-        if self.version().is_none() {
+        let Some(version) = self.version() else {
             return Err(SendError::NotConnected);
+        };
+        match message {
+            Message::Keypress(key) if !X_KEYCODES.contains(&key.keycode) => {
+                return Err(SendError::NotAnXKeycode(key.keycode))
+            }
+            Message::ClipboardData(data) if data.len() > version.max_clipboard() => {
+                return Err(SendError::ClipboardTooLong {
+                    bytes: data.len(),
+                    max: version.max_clipboard(),
+                    version,
+                })
+            }
+            _ => {}
         }
         let msg_type = message.msg_type();
         let allowed = matches!(msg_type.direction(), Direction::ToAgent | Direction::Both)

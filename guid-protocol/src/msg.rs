@@ -15,10 +15,12 @@ pub const MAX_WINDOW_HEIGHT: u32 = 6144;
 pub const MAX_DUMP_REFS: usize = 98_304;
 /// Fixed part of a WINDOW_DUMP body, before the refs.
 pub const DUMP_HEADER_LEN: usize = 16;
-/// Largest CLIPBOARD_DATA from an agent at protocol 1.8 and later.
+/// Largest CLIPBOARD_DATA at protocol 1.8 and later.
 pub const MAX_CLIPBOARD_V18: usize = 256_001;
-/// Largest CLIPBOARD_DATA from an agent before 1.8.
+/// Largest CLIPBOARD_DATA before 1.8.
 pub const MAX_CLIPBOARD_OLD: usize = 65_000;
+/// The keycodes an X server has, and so all a KEYPRESS may carry (xkb keycodes, evdev + 8).
+pub const X_KEYCODES: std::ops::RangeInclusive<u32> = 8..=255;
 /// Length of WMNAME's title field.
 pub const TITLE_LEN: usize = 128;
 /// Length of each of WMCLASS's two fields.
@@ -46,6 +48,16 @@ impl Version {
 
     pub fn to_word(self) -> u32 {
         (u32::from(self.major) << 16) | u32::from(self.minor)
+    }
+
+    /// The largest CLIPBOARD_DATA either side may send at this version (spec §2): an agent or a
+    /// daemon older than 1.8 takes no more than 65,000 bytes.
+    pub fn max_clipboard(self) -> usize {
+        if self.minor >= 8 {
+            MAX_CLIPBOARD_V18
+        } else {
+            MAX_CLIPBOARD_OLD
+        }
     }
 }
 

@@ -102,6 +102,34 @@ fn keys_typed_in_the_gui_qube_reach_foot_whose_title_is_prefixed_with_the_qube()
     foot.assert_running();
 }
 
+/// Types symbols that need Shift, and in German AltGr, into foot under `layout`: each arrives
+/// as itself (`$` used to be sent as keycode 442, KEY_DOLLAR, which no X keymap has).
+fn symbols_typed_reach_foot_exactly(layout: &str) {
+    const TEXT: &str = "a$b~|<>";
+    let airgui = Setup::new()
+        .qube("work", "green")
+        .toml(&format!("[keyboard]\nlayout = \"{layout}\""))
+        .start();
+    let agent = airgui.qube_agent("work");
+    let typed = airgui.dir().join("typed.txt");
+    let _foot = foot_writing_to(&agent, &typed, "ready");
+    let window = wait_window_where(&airgui, "work", "foot's window", |w| w.title == "foot");
+    airgui.click(window.centre());
+    airgui.wait_focus("work");
+    airgui.type_text(&format!("{TEXT}\n"));
+    wait_file(&typed, &format!("{TEXT}\n"));
+}
+
+#[test]
+fn symbols_typed_on_a_us_layout_reach_foot_exactly() {
+    symbols_typed_reach_foot_exactly("us");
+}
+
+#[test]
+fn symbols_typed_on_a_german_layout_reach_foot_exactly() {
+    symbols_typed_reach_foot_exactly("de");
+}
+
 #[test]
 fn a_popup_menu_is_an_override_redirect_window_with_the_qube_frame_and_a_click_outside_closes_it() {
     let airgui = Setup::new().qube("work", "orange").start();

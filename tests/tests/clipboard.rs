@@ -132,6 +132,35 @@ fn copy_in_one_qube_and_paste_in_another() {
 }
 
 #[test]
+fn the_chords_work_while_a_cyrillic_layout_is_active() {
+    // Russian comes first, so it is the active layout: the C key makes Cyrillic es there, and
+    // the chords are matched on the key's keysym in the Latin layout after it.
+    let airgui = Setup::new()
+        .qube("work", "red")
+        .qube("web", "blue")
+        .toml("[keyboard]\nlayout = \"ru,us\"")
+        .start();
+    let secret = "copied on ru";
+    let (work, work_window) = start_agent(&airgui, "work", 0, secret);
+    let (web, web_window) = start_agent(&airgui, "web", 1, "web's own");
+
+    focus(&airgui, &work_window);
+    chord(&airgui, &work, "ctrl+shift+c");
+    wait_for(
+        "the clipboard to hold work's text",
+        || match clipboard_state(&airgui) {
+            (true, Some(source), _) if source == "work" => Ok(()),
+            other => Err(other),
+        },
+    );
+    focus(&airgui, &web_window);
+    let web_events = chord(&airgui, &web, "ctrl+shift+v");
+    assert_eq!(pasted(&web_events), [secret], "{web_events:#?}");
+    assert_chords_swallowed(&work);
+    assert_chords_swallowed(&web);
+}
+
+#[test]
 fn the_policy_denies_a_flow_and_allows_others() {
     let airgui = Setup::new()
         .qube("work", "red")

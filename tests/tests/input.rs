@@ -339,3 +339,45 @@ fn a_window_appearing_or_going_under_a_still_pointer_gets_or_loses_it() {
             .any(|e| e["event"] == "crossing" && e["type"] == ENTER)
     });
 }
+
+/// The qube's X server gives a BUTTON to the window under its own pointer, which only MOTION
+/// moves: every BUTTON must come after a MOTION to its window and point.
+fn assert_buttons_follow_a_motion_to_their_point(events: &[Value]) {
+    for (at, button) in events.iter().enumerate() {
+        if button["event"] != "button" {
+            continue;
+        }
+        let motion = events[..at]
+            .iter()
+            .rev()
+            .find(|e| e["event"] == "motion")
+            .unwrap_or_else(|| panic!("no MOTION before {button}: {events:#?}"));
+        assert_eq!(
+            (&motion["window"], &motion["x"], &motion["y"]),
+            (&button["window"], &button["x"], &button["y"]),
+            "{button} follows {motion}: {events:#?}"
+        );
+    }
+}
+
+#[test]
+fn a_click_in_a_window_the_pointer_just_entered_moves_the_qube_s_pointer_there_first() {
+    let airgui = Setup::new().output(800, 600).qube("work", "red").start();
+    let work = airgui
+        .agent("work")
+        .window("w=240,h=160,x=40,y=60,title=One,pattern=solid:#aa3333")
+        .window("w=240,h=160,x=400,y=60,title=Two,pattern=solid:#33aa33")
+        .start();
+    let one = airgui.wait_window("work", 1);
+    let two = airgui.wait_window("work", 2);
+    // Each click enters its window (CROSSING, no MOTION) and presses at once; the last one is
+    // where the qube's pointer was before it went to the other window.
+    for window in [&one, &two, &one] {
+        airgui.click(window.centre());
+    }
+    let events = work.wait_events("three clicks", |events| named(events, "button").len() >= 6);
+    assert_eq!(named(&events, "button").len(), 6, "{events:#?}");
+    assert_buttons_follow_a_motion_to_their_point(&events);
+    // One MOTION per click: its release, at the same point, needs none.
+    assert_eq!(named(&events, "motion").len(), 3, "{events:#?}");
+}

@@ -6,7 +6,7 @@ use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::time::Duration;
 
-use guid_protocol::msg::{Message, MAX_CLIPBOARD_V18};
+use guid_protocol::msg::Message;
 use rustix::pipe::PipeFlags;
 use smithay::reexports::calloop::generic::Generic;
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
@@ -126,6 +126,9 @@ fn ask_client(agent: &Agent, pipe: OwnedFd) -> Result<(), SelectionRequestError>
 /// Reads what the client wrote; at the end of the data, sends it to the daemon.
 fn read_some(agent: &mut Agent, pipe: &mut impl std::os::fd::AsFd) -> PostAction {
     let mut chunk = vec![0u8; READ_CHUNK];
+    // A daemon older than 1.8 takes 65,000 bytes at most.
+    let version = agent.link.version;
+    let max = version.max_clipboard();
     loop {
         match rustix::io::read(&*pipe, &mut chunk) {
             Ok(0) => return finish(agent),
@@ -137,8 +140,12 @@ fn read_some(agent: &mut Agent, pipe: &mut impl std::os::fd::AsFd) -> PostAction
                     .data
                     .extend_from_slice(chunk.get(..n).unwrap_or_default());
                 // The daemon takes at most this much; more is refused whole, never cut.
-                if reading.data.len() >= MAX_CLIPBOARD_V18 {
-                    info!("the qube's clipboard is larger than the protocol allows; not sent");
+                if reading.data.len() > max {
+                    info!(
+                        max,
+                        %version,
+                        "the qube's clipboard is larger than the GUI qube's protocol takes; not sent"
+                    );
                     reading.data.clear();
                     return finish(agent);
                 }

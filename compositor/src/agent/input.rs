@@ -1,7 +1,7 @@
 //! What the daemon sends, played back to the qube's clients: keys and pointer events through the
 //! seat, focus as keyboard enter and leave, CLOSE and CONFIGURE through the shell.
 
-use guid_protocol::msg::{kind, Configure, Message, KEYMAP_LEN};
+use guid_protocol::msg::{kind, Configure, Message, KEYMAP_LEN, X_KEYCODES};
 use smithay::backend::input::{Axis, AxisSource, KeyState};
 use smithay::desktop::utils::under_from_surface_tree;
 use smithay::desktop::WindowSurfaceType;
@@ -13,9 +13,6 @@ use smithay::utils::{Logical, Point, SERIAL_COUNTER};
 use super::windows::{self, Role};
 use super::Agent;
 use crate::input::{button_event, evdev_button, SCROLL_PER_NOTCH};
-
-/// The keycodes of an X keymap.
-const X_KEYCODES: std::ops::RangeInclusive<u32> = 8..=255;
 
 /// Where the pointer is, as far as the daemon told us.
 #[derive(Debug, Default)]
@@ -30,7 +27,12 @@ pub fn handle_message(agent: &mut Agent, window: u32, message: Message) {
         // Keys for a window that is gone (the daemon sent them before our DESTROY) go nowhere,
         // and so do keycodes no X keymap has (smithay subtracts 8 from them).
         Message::Keypress(_) if agent.windows.get(window).is_none() => {}
-        Message::Keypress(key) if !X_KEYCODES.contains(&key.keycode) => {}
+        Message::Keypress(key) if !X_KEYCODES.contains(&key.keycode) => {
+            tracing::debug!(
+                keycode = key.keycode,
+                "KEYPRESS of a keycode X has not: dropped"
+            );
+        }
         Message::Keypress(key) => {
             focus_keyboard(agent, window);
             let state = if key.kind == kind::KEY_PRESS {

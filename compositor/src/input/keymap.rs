@@ -1,6 +1,8 @@
 //! Key names and text as the key presses that produce them under the configured keymap, for
-//! test input (`airgui msg key ctrl+shift+c`, `airgui msg type hello`).
+//! test input (`airgui msg key ctrl+shift+c`, `airgui msg type hello`); and the keysyms the
+//! compositor's shortcuts are matched on, whatever layout is active.
 
+use guid_protocol::msg::X_KEYCODES;
 use smithay::input::keyboard::xkb::{self, Keysym};
 
 use smithay::input::keyboard::XkbConfig;
@@ -27,6 +29,8 @@ pub enum KeyError {
 /// The keymap, for finding which keys make which symbols.
 pub struct KeyResolver {
     keymap: xkb::Keymap,
+    /// Per layout (xkb group): whether it has the Latin letters.
+    latin: Vec<bool>,
 }
 
 /// Gives `seat` a keyboard with the configured keymap and repeat, so that keycodes mean the
@@ -59,12 +63,21 @@ impl std::fmt::Debug for KeyResolver {
     }
 }
 
-/// A key, and whether it needs Shift (its symbol is on level 1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A key, and the modifier keys to hold while it is pressed (evdev codes).
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct Stroke {
+    modifiers: Vec<u32>,
     evdev: u32,
-    shift: bool,
 }
+
+/// The modifiers a symbol may need, tried in this order: none, Shift, AltGr (level 3, where
+/// German keeps `~` and `|`), both.
+const LEVEL_MODIFIERS: [&[Keysym]; 4] = [
+    &[],
+    &[Keysym::Shift_L],
+    &[Keysym::ISO_Level3_Shift],
+    &[Keysym::Shift_L, Keysym::ISO_Level3_Shift],
+];
 
 impl KeyResolver {
     pub fn new(config: &KeyboardConfig) -> anyhow::Result<Self> {
@@ -85,11 +98,15 @@ impl KeyResolver {
                 config.layout
             )
         })?;
-        Ok(KeyResolver { keymap })
+        let latin = (0..keymap.num_layouts())
+            .map(|group| has_latin_letters(&keymap, group))
+            .collect();
+        Ok(KeyResolver { keymap, latin })
     }
 
     /// The keys of a chord such as `Return` or `ctrl+shift+c`, in the order to press them
-    /// (release in reverse).
+    /// (release in reverse). A key is looked for in the first layout, then in the others, so that
+    /// `ctrl+shift+c` is the key that is C in a Latin layout after a Cyrillic one.
     pub fn chord(&self, chord: &str) -> Result<Vec<u32>, KeyError> {
         let mut parts: Vec<&str> = chord.split('+').collect();
         let name = parts
@@ -107,22 +124,21 @@ impl KeyResolver {
                 _ => return Err(KeyError::UnknownModifier(modifier.into())),
             };
             keys.push(
-                self.find(sym)
-                    .ok_or_else(|| KeyError::NotInKeymap(modifier.into()))?
-                    .evdev,
+                self.key_for(sym, &[], 0)
+                    .ok_or_else(|| KeyError::NotInKeymap(modifier.into()))?,
             );
         }
         let sym = named_keysym(name).ok_or_else(|| KeyError::UnknownName(name.into()))?;
-        let stroke = self
-            .find(sym)
+        let stroke = (0..self.keymap.num_layouts())
+            .find_map(|group| self.find(sym, group))
             .ok_or_else(|| KeyError::NotInKeymap(name.into()))?;
+        // The key itself: the modifiers are the chord's to name.
         keys.push(stroke.evdev);
         Ok(keys)
     }
 
-    /// The chords that type `text`, one per character.
+    /// The chords that type `text` in the first layout, one per character.
     pub fn text(&self, text: &str) -> Result<Vec<Vec<u32>>, KeyError> {
-        let shift = self.find(Keysym::Shift_L).map(|s| s.evdev);
         text.chars()
             .map(|c| {
                 let sym = match c {
@@ -130,42 +146,88 @@ impl KeyResolver {
                     '\t' => Keysym::Tab,
                     c => xkb::utf32_to_keysym(u32::from(c)),
                 };
-                let stroke = self
-                    .find(sym)
+                let mut stroke = self
+                    .find(sym, 0)
                     .ok_or_else(|| KeyError::NotInKeymap(c.to_string()))?;
-                Ok(match (stroke.shift, shift) {
-                    (true, Some(shift)) => vec![shift, stroke.evdev],
-                    (true, None) => return Err(KeyError::NotInKeymap(c.to_string())),
-                    (false, _) => vec![stroke.evdev],
-                })
+                stroke.modifiers.push(stroke.evdev);
+                Ok(stroke.modifiers)
             })
             .collect()
     }
 
-    /// The first key making `sym` without modifiers, else with Shift.
-    fn find(&self, sym: Keysym) -> Option<Stroke> {
+    /// The level-0 keysyms of X keycode `keycode` that shortcuts are matched on while `layout`
+    /// is active: that layout's if it has the Latin letters, else the first Latin layout's, so
+    /// that Ctrl+Shift+C is the same key on a Russian layout as on the user's Latin one (as
+    /// GNOME and sway match their bindings).
+    pub fn shortcut_syms(&self, layout: u32, keycode: u32) -> &[Keysym] {
+        let is_latin = |group: usize| self.latin.get(group).copied().unwrap_or(false);
+        let group = match self.latin.iter().position(|latin| *latin) {
+            Some(first) if !is_latin(layout as usize) => first as u32,
+            _ => layout,
+        };
+        self.keymap
+            .key_get_syms_by_level(xkb::Keycode::new(keycode), group, 0)
+    }
+
+    /// The level-0 keysyms of X keycode `keycode` in layout `group`, as the keymap has them.
+    #[cfg(test)]
+    pub fn keymap_syms(&self, group: u32, keycode: u32) -> &[Keysym] {
+        self.keymap
+            .key_get_syms_by_level(xkb::Keycode::new(keycode), group, 0)
+    }
+
+    /// The first way to make `sym` in layout `group`: a key alone, else with the fewest
+    /// modifiers (see [`LEVEL_MODIFIERS`]).
+    fn find(&self, sym: Keysym, group: u32) -> Option<Stroke> {
         if sym == Keysym::NoSymbol {
             return None;
         }
-        let codes = self.keymap.min_keycode().raw()..=self.keymap.max_keycode().raw();
-        for level in 0..2 {
-            for code in codes.clone() {
-                let keycode = xkb::Keycode::new(code);
-                if level < self.keymap.num_levels_for_key(keycode, 0)
-                    && self
-                        .keymap
-                        .key_get_syms_by_level(keycode, 0, level)
-                        .contains(&sym)
-                {
-                    return Some(Stroke {
-                        evdev: code.checked_sub(EVDEV_OFFSET)?,
-                        shift: level == 1,
-                    });
-                }
+        LEVEL_MODIFIERS.iter().find_map(|modifiers| {
+            let modifiers = modifiers
+                .iter()
+                .map(|modifier| self.key_for(*modifier, &[], group))
+                .collect::<Option<Vec<u32>>>()?;
+            let evdev = self.key_for(sym, &modifiers, group)?;
+            Some(Stroke { modifiers, evdev })
+        })
+    }
+
+    /// The evdev code of the first key making `sym` while the keys `held` are down in layout
+    /// `group`. Only keys an X server has count: a qube's agent is one (keycode 442, KEY_DOLLAR,
+    /// makes `$` in xkb's keymaps but reaches no X client).
+    fn key_for(&self, sym: Keysym, held: &[u32], group: u32) -> Option<u32> {
+        let mut state = xkb::State::new(&self.keymap);
+        for evdev in held {
+            state.update_key(
+                xkb::Keycode::new(evdev + EVDEV_OFFSET),
+                xkb::KeyDirection::Down,
+            );
+        }
+        let mods = |component| state.serialize_mods(component);
+        let (depressed, latched, locked) = (
+            mods(xkb::STATE_MODS_DEPRESSED),
+            mods(xkb::STATE_MODS_LATCHED),
+            mods(xkb::STATE_MODS_LOCKED),
+        );
+        state.update_mask(depressed, latched, locked, 0, 0, group);
+        X_KEYCODES
+            .clone()
+            .find(|code| state.key_get_syms(xkb::Keycode::new(*code)).contains(&sym))
+            .map(|code| code - EVDEV_OFFSET)
+    }
+}
+
+/// Whether layout `group` has every Latin letter on some key's first level.
+fn has_latin_letters(keymap: &xkb::Keymap, group: u32) -> bool {
+    let mut letters = 0u32;
+    for code in X_KEYCODES {
+        for sym in keymap.key_get_syms_by_level(xkb::Keycode::new(code), group, 0) {
+            if let Some(offset) = sym.raw().checked_sub(Keysym::a.raw()).filter(|o| *o < 26) {
+                letters |= 1 << offset;
             }
         }
-        None
     }
+    letters == (1 << 26) - 1
 }
 
 /// The keysym for an xkb key name, exact first, then ignoring case.
@@ -181,12 +243,13 @@ fn named_keysym(name: &str) -> Option<Keysym> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn us() -> KeyResolver {
+    /// The resolver for an xkb layout such as "de" or "ru,us".
+    pub fn resolver(layout: &str) -> KeyResolver {
         KeyResolver::new(&KeyboardConfig {
-            layout: "us".into(),
+            layout: layout.into(),
             variant: String::new(),
             options: String::new(),
             model: String::new(),
@@ -194,6 +257,44 @@ mod tests {
             repeat_rate_hz: 25,
         })
         .unwrap()
+    }
+
+    fn us() -> KeyResolver {
+        resolver("us")
+    }
+
+    /// What pressing `chord` (modifiers held, the last key pressed) makes in the first layout.
+    fn typed(keys: &KeyResolver, chord: &[u32]) -> Vec<Keysym> {
+        let (key, held) = chord.split_last().unwrap();
+        let mut state = xkb::State::new(&keys.keymap);
+        for evdev in held {
+            state.update_key(xkb::Keycode::new(evdev + 8), xkb::KeyDirection::Down);
+        }
+        state.key_get_syms(xkb::Keycode::new(key + 8)).to_vec()
+    }
+
+    #[test]
+    fn printable_ascii_is_typed_with_x_keys_that_make_it() {
+        // German has ^ and ` only as dead keys, which compose with the next key.
+        for (layout, untypable) in [("us", ""), ("de", "^`")] {
+            let keys = resolver(layout);
+            for c in (' '..='~').filter(|c| !untypable.contains(*c)) {
+                let chords = keys
+                    .text(&c.to_string())
+                    .unwrap_or_else(|e| panic!("{layout}: {e}"));
+                let [chord] = chords.as_slice() else {
+                    panic!("{layout}: one chord for {c:?}: {chords:?}");
+                };
+                for evdev in chord {
+                    assert!(
+                        X_KEYCODES.contains(&(evdev + 8)),
+                        "{layout}: {c:?} needs evdev {evdev}, which X has no keycode for"
+                    );
+                }
+                let sym = xkb::utf32_to_keysym(u32::from(c));
+                assert_eq!(typed(&keys, chord), [sym], "{layout}: {c:?} as {chord:?}");
+            }
+        }
     }
 
     // evdev codes from linux/input-event-codes.h

@@ -12,7 +12,7 @@ mod zone_target;
 
 use std::collections::HashSet;
 
-use guid_protocol::msg::{state as xstate, Message, KEYMAP_LEN};
+use guid_protocol::msg::{state as xstate, Message, Version, KEYMAP_LEN};
 use smithay::backend::input::{Axis, AxisSource, ButtonState, KeyState};
 use smithay::input::keyboard::{Keycode, ModifiersState};
 use smithay::input::pointer::{AxisFrame, ButtonEvent, MotionEvent};
@@ -62,6 +62,9 @@ pub struct InputState {
     shape: Option<PointerShape>,
     /// Windows appeared, vanished, moved or restacked since the pointer focus was last checked.
     pub layout_changed: bool,
+    /// The window and point (in its content) of the last MOTION sent to a qube: where that
+    /// qube's X pointer is, and so which of its X windows gets a BUTTON.
+    qube_pointer: Option<(crate::qubes::WindowKey, (i32, i32))>,
 }
 
 /// A window being dragged: by its title bar, or by its border to resize it. `last` is the
@@ -196,10 +199,13 @@ impl State {
                     state.airgui.shell.focus(),
                     Some(ShellKey::Zone(_) | ShellKey::Native(_))
                 );
+                let layout = modifiers.serialized.layout_effective;
+                let syms = state.airgui.keys.shortcut_syms(layout, evdev + 8);
                 shortcuts::filter(
                     &mut state.airgui.input.swallowed,
                     modifiers,
                     &key,
+                    syms,
                     evdev,
                     pressed,
                     chords_pass,
@@ -249,14 +255,16 @@ impl State {
                 self.send(key.qube, Some(key.window), &Message::ClipboardReq);
             }
             (Shortcut::Paste, Some(key)) => {
-                let Some(name) = self.airgui.qubes.get(key.qube).map(|q| q.name().to_owned())
-                else {
+                let Some(qube) = self.airgui.qubes.get(key.qube) else {
                     return;
                 };
+                let name = qube.name().to_owned();
+                let version = qube.link.as_ref().and_then(|l| l.connection.version());
+                let max = version.map_or(0, Version::max_clipboard);
                 match self
                     .airgui
                     .clipboard
-                    .paste(&name, &self.airgui.config.clipboard)
+                    .paste(&name, max, &self.airgui.config.clipboard)
                 {
                     Ok(data) => {
                         self.send(key.qube, Some(key.window), &Message::ClipboardData(data))

@@ -95,14 +95,8 @@ impl QubeTarget {
     }
 
     pub fn motion(&self, data: &mut State, event: &MotionEvent) {
-        let key = self.key;
-        let motion = Message::Motion(Motion {
-            x: event.location.x as i32,
-            y: event.location.y as i32,
-            state: x_state(data),
-            is_hint: 0,
-        });
-        data.send(key.qube, Some(key.window), &motion);
+        let at = (event.location.x as i32, event.location.y as i32);
+        send_motion(data, self.key, at);
     }
 
     pub fn button(&self, data: &mut State, event: &ButtonEvent) {
@@ -133,6 +127,8 @@ impl QubeTarget {
 
     pub fn pointer_leave(&self, data: &mut State) {
         let key = self.key;
+        // The agent may move its X pointer once ours has gone; assume nothing of it.
+        data.airgui.input.qube_pointer = None;
         let (x, y) = pointer_in(data, key);
         let crossing = Message::Crossing(Crossing {
             kind: kind::LEAVE,
@@ -147,8 +143,25 @@ impl QubeTarget {
     }
 }
 
+fn send_motion(data: &mut State, key: WindowKey, (x, y): (i32, i32)) {
+    let motion = Message::Motion(Motion {
+        x,
+        y,
+        state: x_state(data),
+        is_hint: 0,
+    });
+    data.send(key.qube, Some(key.window), &motion);
+    data.airgui.input.qube_pointer = Some((key, (x, y)));
+}
+
+/// A qube's X server gives a BUTTON to the window under its own pointer, which is where the last
+/// MOTION put it: so a BUTTON for another window or point (the pointer just entered, which sends
+/// CROSSING and no MOTION) follows a MOTION to it.
 fn send_button(data: &mut State, key: WindowKey, button: u32, pressed: bool) {
     let (x, y) = pointer_in(data, key);
+    if data.airgui.input.qube_pointer != Some((key, (x, y))) {
+        send_motion(data, key, (x, y));
+    }
     let message = Message::Button(Button {
         kind: if pressed {
             kind::BUTTON_PRESS

@@ -19,7 +19,8 @@ pub enum Shortcut {
     Swallowed,
 }
 
-/// The shortcut for a key press with these modifiers and level-0 keysyms, if any.
+/// The shortcut for a key press with these modifiers and level-0 keysyms (of the Latin layout,
+/// see [`super::keymap::KeyResolver::shortcut_syms`]), if any.
 pub fn shortcut_for(modifiers: &ModifiersState, syms: &[Keysym]) -> Option<Shortcut> {
     let has = |sym: Keysym| syms.contains(&sym);
     let ctrl_shift = modifiers.ctrl && modifiers.shift && !modifiers.alt && !modifiers.logo;
@@ -53,14 +54,17 @@ pub fn vt_for(modifiers: &ModifiersState, modified: Keysym, raw: &[Keysym]) -> O
         .map(|offset| offset as i32 + 1)
 }
 
-/// The keyboard filter: intercepts shortcut presses, and the releases of the same keys. With a
+/// The keyboard filter: intercepts shortcut presses, and the releases of the same keys. `syms`
+/// are the key's level-0 keysyms in the Latin layout, which shortcuts are matched on. With a
 /// zone or one of the GUI qube's own windows focused (`chords_pass`), the clipboard chords pass
 /// through to it: the zone's slave acts on them, a native program copies and pastes within the
 /// GUI qube (a qube's clipboard never reaches it).
+#[allow(clippy::too_many_arguments)]
 pub fn filter(
     swallowed: &mut HashSet<u32>,
     modifiers: &ModifiersState,
     key: &KeysymHandle<'_>,
+    syms: &[Keysym],
     evdev: u32,
     pressed: bool,
     chords_pass: bool,
@@ -74,13 +78,13 @@ pub fn filter(
         };
     }
     let vt = switches_vt
-        .then(|| vt_for(modifiers, key.modified_sym(), &key.raw_syms()))
+        .then(|| vt_for(modifiers, key.modified_sym(), syms))
         .flatten();
     if let Some(vt) = vt {
         swallowed.insert(evdev);
         return FilterResult::Intercept(Shortcut::SwitchVt(vt));
     }
-    match shortcut_for(modifiers, &key.raw_syms()) {
+    match shortcut_for(modifiers, syms) {
         Some(Shortcut::Copy | Shortcut::Paste) if chords_pass => FilterResult::Forward,
         Some(shortcut) => {
             swallowed.insert(evdev);
@@ -93,6 +97,7 @@ pub fn filter(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::keymap::tests::resolver;
 
     fn mods(ctrl: bool, shift: bool, alt: bool) -> ModifiersState {
         ModifiersState {
@@ -120,6 +125,39 @@ mod tests {
         );
         assert_eq!(shortcut_for(&mods(false, true, false), &[Keysym::v]), None);
         assert_eq!(shortcut_for(&mods(true, true, true), &[Keysym::c]), None);
+    }
+
+    #[test]
+    fn clipboard_chords_match_the_latin_layout_while_a_cyrillic_one_is_active() {
+        // evdev KEY_C and KEY_V, as X keycodes.
+        const C: u32 = 46 + 8;
+        const V: u32 = 47 + 8;
+        let ctrl_shift = mods(true, true, false);
+        // Russian is the first layout, active from the start; its C key makes Cyrillic es.
+        let ru_us = resolver("ru,us");
+        assert_eq!(ru_us.keymap_syms(0, C), [Keysym::Cyrillic_es]);
+        assert_eq!(
+            shortcut_for(&ctrl_shift, ru_us.shortcut_syms(0, C)),
+            Some(Shortcut::Copy)
+        );
+        assert_eq!(
+            shortcut_for(&ctrl_shift, ru_us.shortcut_syms(0, V)),
+            Some(Shortcut::Paste)
+        );
+        // With the Latin layout active, its own keys count, whatever comes first.
+        let us_ru = resolver("us,ru");
+        assert_eq!(
+            shortcut_for(&ctrl_shift, us_ru.shortcut_syms(1, C)),
+            Some(Shortcut::Copy)
+        );
+        // A Latin layout that moves letters (French AZERTY's A is on Q's key) keeps its own.
+        let fr_us = resolver("fr,us");
+        assert_eq!(fr_us.shortcut_syms(0, 16 + 8), [Keysym::a]);
+        // Alt+Tab needs no letter: Tab is Tab in every layout.
+        assert_eq!(
+            shortcut_for(&mods(false, false, true), ru_us.shortcut_syms(0, 15 + 8)),
+            Some(Shortcut::FocusNext)
+        );
     }
 
     #[test]

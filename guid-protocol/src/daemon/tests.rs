@@ -3,7 +3,7 @@
 use std::os::fd::OwnedFd;
 
 use super::*;
-use crate::agent::{AgentConnection, AgentEvent};
+use crate::agent::{AgentConnection, AgentError, AgentEvent};
 use crate::codec::Header;
 use crate::pool::{PageRun, PoolAllocator, PoolError};
 
@@ -260,22 +260,7 @@ fn acknowledgements_follow_the_negotiated_version() {
 }
 
 fn connected_with_window() -> DaemonConnection {
-    let recording = agent_bytes(Version::CURRENT, |agent, _| {
-        send(
-            agent,
-            5,
-            Message::Create(Create {
-                x: 0,
-                y: 0,
-                width: 50,
-                height: 50,
-                parent: 0,
-                override_redirect: 0,
-            }),
-        );
-    });
-    let mut daemon = daemon_for(&recording);
-    feed(&mut daemon, &recording.bytes, []);
+    let mut daemon = connected_at(Version::CURRENT);
     daemon.outgoing().consume(usize::MAX);
     daemon
 }
@@ -367,9 +352,13 @@ fn clipboard_data_longer_than_the_negotiated_maximum_is_an_error() {
         let mut daemon = daemon_for(&at_max);
         feed(&mut daemon, &at_max.bytes, []);
 
-        let over = agent_bytes(version, |agent, _| {
-            send(agent, 0, Message::ClipboardData(vec![b'a'; max + 1]))
-        });
+        // Our agent refuses to send it, so the bytes are made by hand.
+        let mut over = agent_bytes(version, |_, _| {});
+        codec::encode(
+            0,
+            &Message::ClipboardData(vec![b'a'; max + 1]),
+            &mut over.bytes,
+        );
         let mut daemon = daemon_for(&over);
         let mut input = &over.bytes[..];
         assert!(daemon.receive(&mut input).unwrap().is_some());
@@ -380,6 +369,124 @@ fn clipboard_data_longer_than_the_negotiated_maximum_is_an_error() {
             ))
         ));
     }
+}
+
+/// A daemon connected to an agent that offered `version`, with window 5 created.
+fn connected_at(version: Version) -> DaemonConnection {
+    let recording = agent_bytes(version, |agent, _| {
+        send(
+            agent,
+            5,
+            Message::Create(Create {
+                x: 0,
+                y: 0,
+                width: 50,
+                height: 50,
+                parent: 0,
+                override_redirect: 0,
+            }),
+        );
+    });
+    let mut daemon = daemon_for(&recording);
+    feed(&mut daemon, &recording.bytes, []);
+    daemon
+}
+
+#[test]
+fn the_daemon_sends_no_more_clipboard_data_than_the_negotiated_version_takes() {
+    for (minor, max) in [(7u16, MAX_CLIPBOARD_OLD), (8, MAX_CLIPBOARD_V18)] {
+        let version = Version { major: 1, minor };
+        let mut daemon = connected_at(version);
+        let window = WindowId::new(5);
+        assert!(matches!(
+            daemon.send(window, &Message::ClipboardData(vec![b'a'; max + 1])),
+            Err(SendError::ClipboardTooLong { bytes, max: limit, .. }) if bytes == max + 1 && limit == max
+        ));
+        daemon
+            .send(window, &Message::ClipboardData(vec![b'a'; max]))
+            .unwrap();
+        // The agent of that version takes what was sent, and only that.
+        let sent = sent_to_agent(&mut daemon, version);
+        let clipboards: Vec<usize> = sent
+            .iter()
+            .filter_map(|(_, m)| match m {
+                Message::ClipboardData(data) => Some(data.len()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(clipboards, [max], "1.{minor}");
+    }
+}
+
+#[test]
+fn an_agent_sends_and_takes_no_more_clipboard_data_than_the_negotiated_version() {
+    // A 1.8 agent served by a 1.7 daemon: 65,000 bytes at most, both ways.
+    let mut agent = AgentConnection::new(Version::CURRENT);
+    let old = Version { major: 1, minor: 7 };
+    let mut greeting = old.to_word().to_le_bytes().to_vec();
+    greeting.extend_from_slice(&XConf::for_output(800, 600).encode());
+    let mut input = &greeting[..];
+    assert!(matches!(
+        agent.receive(&mut input),
+        Ok(Some(AgentEvent::Connected { version, .. })) if version == old
+    ));
+    assert_eq!(agent.max_clipboard(), MAX_CLIPBOARD_OLD);
+    assert!(matches!(
+        agent.send(
+            5,
+            &Message::ClipboardData(vec![b'a'; MAX_CLIPBOARD_OLD + 1])
+        ),
+        Err(AgentError::ClipboardTooLong {
+            max: MAX_CLIPBOARD_OLD,
+            ..
+        })
+    ));
+    agent
+        .send(5, &Message::ClipboardData(vec![b'a'; MAX_CLIPBOARD_OLD]))
+        .unwrap();
+
+    let at_max = message_bytes(5, Message::ClipboardData(vec![b'a'; MAX_CLIPBOARD_OLD]));
+    let mut input = &at_max[..];
+    assert!(matches!(
+        agent.receive(&mut input),
+        Ok(Some(AgentEvent::Message { message: Message::ClipboardData(data), .. }))
+            if data.len() == MAX_CLIPBOARD_OLD
+    ));
+    let over = message_bytes(5, Message::ClipboardData(vec![b'a'; MAX_CLIPBOARD_OLD + 1]));
+    let mut input = &over[..];
+    assert!(matches!(
+        agent.receive(&mut input),
+        Err(AgentError::Decode(
+            codec::DecodeError::ClipboardTooLong { .. }
+        ))
+    ));
+}
+
+#[test]
+fn keypresses_carry_only_x_keycodes() {
+    let mut daemon = connected_at(Version::CURRENT);
+    let key = |keycode| {
+        Message::Keypress(Keypress {
+            kind: kind::KEY_PRESS,
+            x: 0,
+            y: 0,
+            state: 0,
+            keycode,
+        })
+    };
+    let window = WindowId::new(5);
+    // KEY_DOLLAR (evdev 434) is X keycode 442, which no X server has.
+    for keycode in [0, 7, 256, 442] {
+        assert!(
+            matches!(daemon.send(window, &key(keycode)), Err(SendError::NotAnXKeycode(k)) if k == keycode),
+            "{keycode}"
+        );
+    }
+    for keycode in [8, 13, 255] {
+        daemon.send(window, &key(keycode)).unwrap();
+    }
+    let sent = sent_to_agent(&mut daemon, Version::CURRENT);
+    assert_eq!(sent.len(), 3, "{sent:?}");
 }
 
 #[test]

@@ -66,7 +66,10 @@ impl DumpAcks {
 /// images still held.
 fn settle(held: &mut VecDeque<Held>) -> u32 {
     let mut due = 0;
-    while held.front().is_some_and(|oldest| oldest.image.strong_count() == 0) {
+    while held
+        .front()
+        .is_some_and(|oldest| oldest.image.strong_count() == 0)
+    {
         due += held.pop_front().map_or(0, |oldest| oldest.acks_waiting);
     }
     let mut kept: VecDeque<Held> = VecDeque::with_capacity(held.len());
@@ -133,7 +136,11 @@ mod tests {
         assert_eq!(acks.dumped(window(), &d), 0, "a still held");
         assert!(acks.released().is_empty());
         drop(a);
-        assert_eq!(acks.released(), vec![(window(), 3)], "the acks of b, c and d");
+        assert_eq!(
+            acks.released(),
+            vec![(window(), 3)],
+            "the acks of b, c and d"
+        );
         drop(d);
         assert!(acks.released().is_empty());
         assert_eq!(acks.dumped(window(), &views(1)[0]), 1);

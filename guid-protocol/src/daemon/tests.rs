@@ -741,8 +741,16 @@ fn a_dump_is_acknowledged_only_after_the_image_it_replaces_is_dropped() {
     let texture_reading_in_place = Arc::clone(&first.view);
     drop(first);
     assert!(!daemon.queue_released_acks().unwrap());
-    assert_eq!(acks(&mut daemon), 1, "a texture still reads the first image");
+    assert_eq!(
+        acks(&mut daemon),
+        1,
+        "a texture still reads the first image"
+    );
     drop(texture_reading_in_place);
     assert!(daemon.queue_released_acks().unwrap());
-    assert_eq!(acks(&mut daemon), 2, "released: the second dump is acknowledged");
+    assert_eq!(
+        acks(&mut daemon),
+        2,
+        "released: the second dump is acknowledged"
+    );
 }

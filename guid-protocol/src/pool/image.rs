@@ -70,7 +70,10 @@ impl PoolView {
     /// Copies `dst.len()` bytes from `offset` in the view; false (and nothing, or only part,
     /// copied) if the range passes the view's end.
     pub fn copy_to(&self, offset: usize, dst: &mut [u8]) -> bool {
-        if offset.checked_add(dst.len()).is_none_or(|end| end > self.len()) {
+        if offset
+            .checked_add(dst.len())
+            .is_none_or(|end| end > self.len())
+        {
             return false;
         }
         if dst.is_empty() {
@@ -125,8 +128,12 @@ impl WindowImage {
     pub fn copy_rect(&self, rect: Rect, dst: &mut [u8], dst_stride: usize) -> Rect {
         let x = rect.x.max(0) as usize;
         let y = rect.y.max(0) as usize;
-        let right = x.saturating_add(rect.width as usize).min(self.width as usize);
-        let bottom = y.saturating_add(rect.height as usize).min(self.height as usize);
+        let right = x
+            .saturating_add(rect.width as usize)
+            .min(self.width as usize);
+        let bottom = y
+            .saturating_add(rect.height as usize)
+            .min(self.height as usize);
         if right <= x || bottom <= y {
             return Rect::default();
         }

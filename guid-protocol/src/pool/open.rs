@@ -74,7 +74,8 @@ fn kind_name(kind: FileType) -> &'static str {
 pub(super) fn open_path(path: &Path) -> Result<OwnedFd, PoolError> {
     let flags = OFlags::PATH | OFlags::CLOEXEC;
     let cannot_open = os("cannot open the configured pool");
-    let mut handle = fs::open(path, flags | OFlags::NOFOLLOW, Mode::empty()).map_err(cannot_open)?;
+    let mut handle =
+        fs::open(path, flags | OFlags::NOFOLLOW, Mode::empty()).map_err(cannot_open)?;
     if is_symlink(handle.as_fd())? {
         let on_procfs = fs::fstatfs(&handle).map_err(os("fstatfs on the pool path"))?;
         if on_procfs.f_type != fs::PROC_SUPER_MAGIC {

@@ -130,7 +130,10 @@ fn daemon_maps_what_the_agent_wrote() -> Result<(), PoolError> {
         refs: run.refs(),
     };
     let image = daemon.map(&layout)?;
-    assert!(image.view.contiguous_ptr().is_some(), "one run: readable in place");
+    assert!(
+        image.view.contiguous_ptr().is_some(),
+        "one run: readable in place"
+    );
     let pixels = image.to_vec();
     assert!(pixels
         .iter()
@@ -163,7 +166,10 @@ fn scattered_pages_read_in_the_dumps_order() -> Result<(), PoolError> {
     let mut across = vec![0u8; PAGE_SIZE + 200];
     assert!(image.view.copy_to(PAGE_SIZE - 100, &mut across));
     assert!(across == expected[PAGE_SIZE - 100..2 * PAGE_SIZE + 100]);
-    assert!(!image.view.copy_to(3 * PAGE_SIZE + 1, &mut across), "past the end");
+    assert!(
+        !image.view.copy_to(3 * PAGE_SIZE + 1, &mut across),
+        "past the end"
+    );
     // Rows 1..3, columns 1000..1024 (the right edge of each page).
     let mut rect = vec![0u8; 4 * PAGE_SIZE];
     let copied = image.copy_rect(Rect::new(1000, 1, 100, 2), &mut rect, PAGE_SIZE);
@@ -172,9 +178,13 @@ fn scattered_pages_read_in_the_dumps_order() -> Result<(), PoolError> {
         let copied = row * PAGE_SIZE + 4000..(row + 1) * PAGE_SIZE;
         assert!(rect[copied.clone()] == expected[copied]);
     }
-    let untouched = rect[..PAGE_SIZE + 4000].iter().chain(&rect[3 * PAGE_SIZE..]);
+    let untouched = rect[..PAGE_SIZE + 4000]
+        .iter()
+        .chain(&rect[3 * PAGE_SIZE..]);
     assert!(untouched.copied().all(|byte| byte == 0));
-    let staged = image.stage(&[Rect::new(0, 0, 1024, 4)], &mut Vec::new()).to_vec();
+    let staged = image
+        .stage(&[Rect::new(0, 0, 1024, 4)], &mut Vec::new())
+        .to_vec();
     assert!(staged == expected);
     Ok(())
 }
@@ -182,8 +192,8 @@ fn scattered_pages_read_in_the_dumps_order() -> Result<(), PoolError> {
 /// Item 21: a real agent's grant refs are not consecutive. A dump at the protocol's limit with
 /// not two refs adjacent is accepted, costs no mapping per ref, and reads the right pages.
 #[test]
-fn a_fully_fragmented_dump_at_the_protocol_limit_costs_no_mapping_per_ref(
-) -> Result<(), PoolError> {
+fn a_fully_fragmented_dump_at_the_protocol_limit_costs_no_mapping_per_ref() -> Result<(), PoolError>
+{
     let fd = sparse_pool(2 * MAX_DUMP_REFS)?;
     // Every other page, from the top down.
     let refs: Vec<u32> = (0..MAX_DUMP_REFS as u32)
@@ -199,7 +209,9 @@ fn a_fully_fragmented_dump_at_the_protocol_limit_costs_no_mapping_per_ref(
         refs: refs.clone(),
     };
     let before = mappings_of_this_process();
-    let images: Vec<WindowImage> = (0..8).map(|_| daemon.map(&layout)).collect::<Result<_, _>>()?;
+    let images: Vec<WindowImage> = (0..8)
+        .map(|_| daemon.map(&layout))
+        .collect::<Result<_, _>>()?;
     let after = mappings_of_this_process();
     // Other tests of this process may map a few things meanwhile; one mapping per run would be
     // 8 x 98,304 of them.
@@ -253,7 +265,9 @@ fn a_qube_at_its_pool_cap_does_not_make_another_qubes_dump_fail() -> Result<(), 
         height: 64,
         refs: (0..64).rev().collect(),
     };
-    let _held: Vec<_> = (0..100).map(|_| full.map(&everything)).collect::<Result<_, _>>()?;
+    let _held: Vec<_> = (0..100)
+        .map(|_| full.map(&everything))
+        .collect::<Result<_, _>>()?;
     let other = GrantPool::from_fd(sparse_pool(1)?, cap)?;
     assert!(other
         .map(&DumpLayout {
@@ -396,7 +410,9 @@ fn a_fifo_or_a_symlink_at_the_pool_path_is_refused_without_blocking() -> Result<
     ));
     assert!(matches!(
         GrantPool::open(&dir, DEFAULT_MAX_POOL_BYTES),
-        Err(PoolError::NotRegular { kind: "a directory" })
+        Err(PoolError::NotRegular {
+            kind: "a directory"
+        })
     ));
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())

@@ -206,7 +206,6 @@ fn each_qube_accounts_for_the_memory_its_windows_hold_until_they_go() {
 /// keeps retrying, says why in its log and in `msg qubes`, and connects once the pool is usable.
 #[test]
 fn in_connect_mode_a_refused_pool_is_retried_until_usable_and_the_reason_shown() {
-    use std::os::fd::AsFd;
     use std::os::unix::net::UnixListener;
 
     use guid_protocol::transport::QubeStream;
@@ -245,8 +244,8 @@ fn in_connect_mode_a_refused_pool_is_retried_until_usable_and_the_reason_shown()
     // An unsealed memfd at that descriptor: refused for the seal it lacks.
     let unsealed = rustix::fs::memfd_create("unsealed", rustix::fs::MemfdFlags::CLOEXEC).unwrap();
     rustix::fs::ftruncate(&unsealed, 4096).unwrap();
-    let mut at_slot = rustix::io::fcntl_dupfd_cloexec(&unsealed, slot as i32).unwrap();
-    assert_eq!(std::os::fd::AsRawFd::as_raw_fd(&at_slot), slot as i32);
+    let mut at_slot = rustix::io::fcntl_dupfd_cloexec(&unsealed, slot).unwrap();
+    assert_eq!(std::os::fd::AsRawFd::as_raw_fd(&at_slot), slot);
     let unsealed_why = wait_reason("the unsealed pool reported", "F_SEAL_SHRINK");
     not_connected_to("the pool is not sealed");
     assert!(airgui.log().contains(&unsealed_why), "the log says why");
@@ -263,5 +262,4 @@ fn in_connect_mode_a_refused_pool_is_retried_until_usable_and_the_reason_shown()
         qube if qube["connected"] == true && qube["not_connected_because"].is_null() => Ok(()),
         qube => Err(qube),
     });
-    drop((stream, at_slot.as_fd().try_clone_to_owned()));
 }

@@ -191,7 +191,7 @@ fn a_window_whose_pages_are_scattered_is_drawn_exactly_and_by_damage() {
     let run = agent.pool.alloc((pages as usize) * PAGE_SIZE).unwrap();
     // The image's page i is the run's page pages-1-i.
     let mut image = vec![0u8; pages as usize * PAGE_SIZE];
-    let mut scatter = |agent: &mut RawAgent, image: &[u8]| {
+    let scatter = |agent: &mut RawAgent, image: &[u8]| {
         let bytes = agent.pool.bytes_mut(&run);
         for (i, page) in image.chunks(PAGE_SIZE).enumerate() {
             let at = (pages as usize - 1 - i) * PAGE_SIZE;

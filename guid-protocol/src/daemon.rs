@@ -14,6 +14,8 @@ use crate::sanitize::{self, DumpLayout, KnownWindows, Limits, Sanitized, WindowF
 use crate::types::{Rect, WindowId};
 use crate::untrusted::{UntrustedMessage, UntrustedVersion};
 
+mod acks;
+
 /// Settings of one qube's connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DaemonConfig {
@@ -97,6 +99,7 @@ pub struct DaemonConnection {
     windows: WindowTable,
     pool: Option<GrantPool>,
     outgoing: Outgoing,
+    acks: acks::DumpAcks,
     clipboard_requested: bool,
 }
 
@@ -112,6 +115,7 @@ impl DaemonConnection {
             windows: WindowTable::default(),
             pool: None,
             outgoing: Outgoing::default(),
+            acks: acks::DumpAcks::default(),
             clipboard_requested: false,
         }
     }
@@ -247,6 +251,28 @@ impl DaemonConnection {
         Ok(())
     }
 
+    /// Queues the WINDOW_DUMP_ACKs that became due because images were dropped since the last
+    /// call; true if any was. Call after letting go of replaced images (once per turn of the
+    /// event loop does). An error means the agent stopped reading.
+    pub fn queue_released_acks(&mut self) -> Result<bool, ProtocolError> {
+        if self.version().is_none() {
+            return Ok(false);
+        }
+        let due = self.acks.released();
+        for (window, count) in &due {
+            let result = self.queue_acks(*window, *count);
+            self.fail_on_error(result)?;
+        }
+        Ok(!due.is_empty())
+    }
+
+    fn queue_acks(&mut self, window: WindowId, count: u32) -> Result<(), ProtocolError> {
+        for _ in 0..count {
+            self.queue(window.get(), &Message::WindowDumpAck)?;
+        }
+        Ok(())
+    }
+
     fn fail_on_error<T>(&mut self, result: Result<T, ProtocolError>) -> Result<T, ProtocolError> {
         if result.is_err() {
             self.phase = Phase::Failed;
@@ -308,7 +334,8 @@ impl DaemonConnection {
                     record.facts.image = Some((layout.width, layout.height));
                 }
                 if version.minor >= 7 {
-                    self.queue(window.get(), &Message::WindowDumpAck)?;
+                    let due = self.acks.dumped(window, &image.view);
+                    self.queue_acks(window, due)?;
                 }
                 Ok(Some(QubeEvent::Image { window, image }))
             }
@@ -343,6 +370,7 @@ impl DaemonConnection {
             }
             QubeEvent::WindowDestroyed { window } => {
                 self.windows.0.remove(window);
+                self.acks.forget(*window);
                 if version.minor >= 5 {
                     self.queue(window.get(), &Message::Destroy)?;
                 }

@@ -15,6 +15,7 @@ pub mod outgoing;
 pub mod pattern;
 pub mod pool;
 pub mod sanitize;
+pub mod shared_memory;
 pub mod transport;
 pub mod types;
 pub mod untrusted;

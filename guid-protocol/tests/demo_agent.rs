@@ -101,6 +101,8 @@ impl Daemon {
                 self.record(event);
             }
         }
+        // Replaced images were dropped above: their successors' acks are due.
+        self.connection.queue_released_acks().unwrap();
         self.stream.flush(self.connection.outgoing()).unwrap();
     }
 

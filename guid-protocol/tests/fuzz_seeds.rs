@@ -7,6 +7,8 @@
 mod daemon;
 #[path = "../fuzz/bodies/decode.rs"]
 mod decode;
+#[path = "../fuzz/bodies/pool_map.rs"]
+mod pool_map;
 #[path = "../fuzz/bodies/sanitize.rs"]
 mod sanitize;
 
@@ -21,6 +23,11 @@ fn daemon() {
 #[test]
 fn decode() {
     fuzz_replay::replay(env!("CARGO_MANIFEST_DIR"), "decode", decode::run);
+}
+
+#[test]
+fn pool_map() {
+    fuzz_replay::replay(env!("CARGO_MANIFEST_DIR"), "pool_map", pool_map::run);
 }
 
 #[test]

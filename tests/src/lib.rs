@@ -255,11 +255,16 @@ impl Setup {
 
     /// A qube in connect mode: its agent listens on `<dir>/vchan.<name>.sock` and airgui
     /// connects, retrying while nobody listens.
-    pub fn vchan_qube(mut self, name: &str, label: &str) -> Self {
+    pub fn vchan_qube(self, name: &str, label: &str) -> Self {
+        self.vchan_qube_with(name, label, "")
+    }
+
+    /// A qube in connect mode with more keys of its `[[qube]]` table, such as `pool = "..."`.
+    pub fn vchan_qube_with(mut self, name: &str, label: &str, keys: &str) -> Self {
         self.qubes.push(QubeEntry {
             name: name.into(),
             label: label.into(),
-            keys: String::new(),
+            keys: keys.into(),
             vchan: true,
         });
         self

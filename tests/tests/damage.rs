@@ -169,3 +169,79 @@ fn a_still_desktop_draws_no_frames() {
         }
     });
 }
+
+/// Items 14 and 21: a real agent's grant refs are not consecutive. A window whose dump names its
+/// pages in reverse order cannot be read in place; it is copied out of the pool page by page,
+/// and drawn exactly, whole and then by damage.
+#[test]
+fn a_window_whose_pages_are_scattered_is_drawn_exactly_and_by_damage() {
+    use guid_protocol::msg::{Message, ShmImage, WindowDump, PAGE_SIZE};
+
+    let airgui = Setup::new().output(640, 480).qube("work", "red").start();
+    let mut agent = airgui.raw_agent("work");
+    let (width, height) = (200, 100);
+    agent.create_window(
+        1,
+        Rect::new(100, 80, width, height),
+        b"t",
+        Pattern::Solid(0),
+    );
+    let content = airgui.wait_window("work", 1).content;
+    let pages = (width * height * 4).div_ceil(PAGE_SIZE as u32);
+    let run = agent.pool.alloc((pages as usize) * PAGE_SIZE).unwrap();
+    // The image's page i is the run's page pages-1-i.
+    let mut image = vec![0u8; pages as usize * PAGE_SIZE];
+    let scatter = |agent: &mut RawAgent, image: &[u8]| {
+        let bytes = agent.pool.bytes_mut(&run);
+        for (i, page) in image.chunks(PAGE_SIZE).enumerate() {
+            let at = (pages as usize - 1 - i) * PAGE_SIZE;
+            bytes[at..at + PAGE_SIZE].copy_from_slice(page);
+        }
+    };
+    let whole = Rect::new(0, 0, width, height);
+    Pattern::Gradient.paint(&mut image, width, whole, 0);
+    scatter(&mut agent, &image);
+    let dump = WindowDump {
+        kind: 0,
+        width,
+        height,
+        bpp: 24,
+        refs: (0..pages).rev().map(|i| run.first + i).collect(),
+    };
+    agent.send(1, &Message::WindowDump(dump)).unwrap();
+    let drawn_as = |what: &str, expected: &dyn Fn(i32, i32) -> [u8; 3]| {
+        wait_for(what, || {
+            let wrong = airgui
+                .screenshot()
+                .mismatches(content, |x, y| expected(x - content.x, y - content.y));
+            if wrong.is_empty() {
+                Ok(())
+            } else {
+                Err(wrong.len())
+            }
+        })
+    };
+    drawn_as("the scattered image", &|x, y| {
+        pattern_rgb(Pattern::Gradient, x, y)
+    });
+
+    // A rectangle across page boundaries changes: only it is sent again.
+    let changed = Rect::new(50, 30, 120, 40);
+    Pattern::Solid(0xffff00).paint(&mut image, width, changed, 0);
+    scatter(&mut agent, &image);
+    let damage = ShmImage {
+        x: changed.x,
+        y: changed.y,
+        width: changed.width,
+        height: changed.height,
+    };
+    agent.send(1, &Message::ShmImage(damage)).unwrap();
+    let in_changed = |x: i32, y: i32| {
+        (changed.x..changed.x + changed.width as i32).contains(&x)
+            && (changed.y..changed.y + changed.height as i32).contains(&y)
+    };
+    drawn_as("the damaged rectangle", &|x, y| match in_changed(x, y) {
+        true => YELLOW,
+        false => pattern_rgb(Pattern::Gradient, x, y),
+    });
+}

@@ -200,3 +200,66 @@ fn each_qube_accounts_for_the_memory_its_windows_hold_until_they_go() {
         "{gone}"
     );
 }
+
+/// Item 2: a configured pool that is missing or not a sealed memfd is checked before airgui
+/// connects, so the agent is not connected to and dropped (the Qubes agent then exits); airgui
+/// keeps retrying, says why in its log and in `msg qubes`, and connects once the pool is usable.
+#[test]
+fn in_connect_mode_a_refused_pool_is_retried_until_usable_and_the_reason_shown() {
+    use std::os::unix::net::UnixListener;
+
+    use guid_protocol::transport::QubeStream;
+    use guid_protocol::{AgentConnection, PoolAllocator, Version};
+
+    // The pool is named as a descriptor of this test process, which does not exist yet.
+    let slot = (600..1000)
+        .find(|n| !std::path::Path::new(&format!("/proc/self/fd/{n}")).exists())
+        .unwrap();
+    let pool_path = format!("/proc/{}/fd/{slot}", std::process::id());
+    let airgui = Setup::new()
+        .vchan_qube_with("cloud", "blue", &format!("pool = \"{pool_path}\""))
+        .start();
+    let agent = UnixListener::bind(airgui.qube_socket("cloud")).unwrap();
+    agent.set_nonblocking(true).unwrap();
+    let wait_reason = |what: &str, part: &str| {
+        wait_for(what, || {
+            let qube = airgui.qube("cloud");
+            match qube["not_connected_because"].as_str() {
+                Some(why) if why.contains(part) => Ok(why.to_owned()),
+                _ => Err(qube),
+            }
+        })
+    };
+    let not_connected_to = |why: &str| {
+        assert!(
+            matches!(agent.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+            "airgui connected to the agent although {why}"
+        );
+    };
+
+    let missing = wait_reason("the missing pool reported", "No such file");
+    assert!(missing.contains(&pool_path), "{missing}");
+    not_connected_to("the pool is missing");
+
+    // An unsealed memfd at that descriptor: refused for the seal it lacks.
+    let unsealed = rustix::fs::memfd_create("unsealed", rustix::fs::MemfdFlags::CLOEXEC).unwrap();
+    rustix::fs::ftruncate(&unsealed, 4096).unwrap();
+    let mut at_slot = rustix::io::fcntl_dupfd_cloexec(&unsealed, slot).unwrap();
+    assert_eq!(std::os::fd::AsRawFd::as_raw_fd(&at_slot), slot);
+    let unsealed_why = wait_reason("the unsealed pool reported", "F_SEAL_SHRINK");
+    not_connected_to("the pool is not sealed");
+    assert!(airgui.log().contains(&unsealed_why), "the log says why");
+
+    // A sealed pool there: airgui connects, and the agent (which sends no descriptor, its pool
+    // being configured) is served.
+    let pool = PoolAllocator::new(4, 4).unwrap();
+    rustix::io::dup2(pool.fd(), &mut at_slot).unwrap();
+    let (stream, _) = wait_for("airgui to connect", || agent.accept());
+    let stream = QubeStream::from_stream(stream).unwrap();
+    let mut connection = AgentConnection::new(Version::CURRENT);
+    stream.flush(connection.outgoing()).unwrap();
+    wait_for("the handshake", || match airgui.qube("cloud") {
+        qube if qube["connected"] == true && qube["not_connected_because"].is_null() => Ok(()),
+        qube => Err(qube),
+    });
+}

@@ -163,8 +163,9 @@ fn qubes(state: &State) -> Vec<Value> {
                 "label": qube.config.label,
                 "colour": qube.colour.to_string(),
                 "connected": qube.link.is_some(),
+                "not_connected_because": qube.not_connected_because,
                 "windows": qube.windows.len(),
-                // Pool bytes mapped for its window images, and the texture bytes they fill.
+                // Pool bytes its window images name, and the texture bytes they fill.
                 "mapped_bytes": mapped,
                 "image_bytes": pixels,
                 "max_pool_bytes": qube.config.max_pool_bytes,

@@ -13,8 +13,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "command", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Request {
-    /// The configured qubes: name, label, colour, connected, window count, and the memory their
-    /// windows hold (pool bytes mapped, image bytes) against their cap.
+    /// The configured qubes: name, label, colour, connected (and, when not, why), window count,
+    /// and the memory their windows hold (pool bytes named by their images, image bytes)
+    /// against their cap.
     Qubes,
     /// Every window: qube (or `native` for the GUI qube's own), id, sanitized title, geometry,
     /// mapped, focused, stacking order.

@@ -11,7 +11,7 @@ use guid_protocol::{DaemonConfig, DaemonConnection, GrantPool, QubeEvent};
 use smithay::reexports::calloop::generic::Generic;
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
 use smithay::reexports::calloop::{Interest, Mode, PostAction, RegistrationToken};
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use crate::config::QubeEndpoint;
 use crate::shell_key::ShellKey;
@@ -36,7 +36,7 @@ pub struct QubeLink {
 /// Opens every qube's endpoint: its listening socket, or its connector.
 pub fn start_endpoints(state: &mut State) -> anyhow::Result<()> {
     for index in 0..state.airgui.qubes.len() {
-        let Some(qube) = state.airgui.qubes.get(index) else {
+        let Some(qube) = state.airgui.qubes.get_mut(index) else {
             continue;
         };
         match qube.config.endpoint.clone() {
@@ -49,6 +49,10 @@ pub fn start_endpoints(state: &mut State) -> anyhow::Result<()> {
                     )
                 })?;
                 info!(qube = %qube.name(), path = %path.display(), "listening for the qube's agent");
+                qube.not_connected_because = Some(format!(
+                    "waiting for its agent to connect to {}",
+                    path.display()
+                ));
                 crate::listener::watch(
                     &state.airgui.handle,
                     "qube",
@@ -66,26 +70,51 @@ pub fn start_endpoints(state: &mut State) -> anyhow::Result<()> {
 
 fn accept(state: &mut State, index: usize, listener: &QubeListener) -> std::io::Result<()> {
     while let Some(stream) = listener.accept()? {
-        attach(state, index, stream);
+        // The agent is already here: a refused pool ends this connection, and its next one is
+        // checked again.
+        if let Ok(pool) = configured_pool(state, index) {
+            attach(state, index, stream, pool);
+        }
     }
     Ok(())
 }
 
 /// Connects to an agent listening in the vchan-socket layout, retrying with a growing delay.
+/// A configured pool is checked before each attempt: an agent connected to and then dropped
+/// because of its pool would give up (the Qubes agent exits), so airgui waits, saying why,
+/// until the pool is usable.
 fn start_connector(state: &mut State, index: usize, mut connector: VchanConnector) {
     let timer = Timer::from_duration(Duration::ZERO);
     let inserted = state
         .airgui
         .handle
-        .insert_source(timer, move |_, _, state| match connector.try_connect() {
-            Ok(Some(stream)) => {
-                attach(state, index, stream);
-                TimeoutAction::Drop
-            }
-            Ok(None) => TimeoutAction::ToDuration(connector.retry_delay()),
-            Err(error) => {
-                warn!(path = %connector.path().display(), %error, "cannot connect to the agent");
-                TimeoutAction::ToDuration(connector.retry_delay())
+        .insert_source(timer, move |_, _, state| {
+            let Ok(pool) = configured_pool(state, index) else {
+                return TimeoutAction::ToDuration(connector.retry_delay());
+            };
+            match connector.try_connect() {
+                Ok(Some(stream)) => {
+                    if attach(state, index, stream, pool) {
+                        return TimeoutAction::Drop;
+                    }
+                    TimeoutAction::ToDuration(connector.retry_delay())
+                }
+                Ok(None) => {
+                    let why = format!(
+                        "its agent is not listening at {}",
+                        connector.path().display()
+                    );
+                    not_connected(state, index, why);
+                    TimeoutAction::ToDuration(connector.retry_delay())
+                }
+                Err(error) => {
+                    let why = format!(
+                        "cannot connect to its agent at {}: {error}",
+                        connector.path().display()
+                    );
+                    not_connected(state, index, why);
+                    TimeoutAction::ToDuration(connector.retry_delay())
+                }
             }
         });
     if let Err(error) = inserted {
@@ -93,15 +122,48 @@ fn start_connector(state: &mut State, index: usize, mut connector: VchanConnecto
     }
 }
 
-/// A qube's agent connected: watch its socket.
-fn attach(state: &mut State, index: usize, stream: QubeStream) {
+/// The qube's configured pool, opened and checked (`Ok(None)` when the agent sends its own);
+/// `Err` (logged, and kept as the qube's status) when it is refused.
+fn configured_pool(state: &mut State, index: usize) -> Result<Option<GrantPool>, ()> {
+    let Some(qube) = state.airgui.qubes.get(index) else {
+        return Err(());
+    };
+    let Some(path) = &qube.config.pool else {
+        return Ok(None);
+    };
+    match GrantPool::open(path, qube.config.max_pool_bytes) {
+        Ok(pool) => Ok(Some(pool)),
+        Err(error) => {
+            let why = format!("its configured pool {} is refused: {error}", path.display());
+            not_connected(state, index, why);
+            Err(())
+        }
+    }
+}
+
+/// Records why the qube is not connected (shown by `airgui msg qubes`); logged as a warning
+/// when the reason changes, so that a retry every few seconds does not flood the log.
+fn not_connected(state: &mut State, index: usize, why: String) {
+    let Some(qube) = state.airgui.qubes.get_mut(index) else {
+        return;
+    };
+    if qube.not_connected_because.as_deref() == Some(why.as_str()) {
+        debug!(qube = %qube.name(), "still not connected: {why}");
+    } else {
+        warn!(qube = %qube.name(), "not connected: {why}");
+        qube.not_connected_because = Some(why);
+    }
+}
+
+/// A qube's agent connected: watch its socket. False if the connection could not be taken.
+fn attach(state: &mut State, index: usize, stream: QubeStream, pool: Option<GrantPool>) -> bool {
     let airgui = &mut state.airgui;
     let Some(qube) = airgui.qubes.get_mut(index) else {
-        return;
+        return false;
     };
     if qube.link.is_some() {
         warn!(qube = %qube.name(), "refused a second connection while one is live");
-        return;
+        return false;
     }
     let config = DaemonConfig {
         limits: guid_protocol::sanitize::Limits {
@@ -112,15 +174,9 @@ fn attach(state: &mut State, index: usize, stream: QubeStream) {
         },
         max_pool_bytes: qube.config.max_pool_bytes,
     };
-    let connection = match &qube.config.pool {
+    let connection = match pool {
         None => DaemonConnection::new(config),
-        Some(path) => match GrantPool::open(path, config.max_pool_bytes) {
-            Ok(pool) => DaemonConnection::with_pool(config, pool),
-            Err(error) => {
-                warn!(qube = %qube.name(), path = %path.display(), %error, "refused the qube's configured pool");
-                return;
-            }
-        },
+        Some(pool) => DaemonConnection::with_pool(config, pool),
     };
     let stream = Rc::new(stream);
     let source = Generic::new(Rc::clone(&stream), Interest::READ, Mode::Level);
@@ -130,17 +186,20 @@ fn attach(state: &mut State, index: usize, stream: QubeStream) {
     }) {
         Ok(token) => token,
         Err(error) => {
-            warn!(qube = %qube.name(), %error, "cannot watch the qube's socket");
-            return;
+            let why = format!("cannot watch its socket: {error}");
+            not_connected(state, index, why);
+            return false;
         }
     };
     info!(qube = %qube.name(), "agent connected");
+    qube.not_connected_because = None;
     qube.link = Some(QubeLink {
         connection,
         stream,
         read,
         write: None,
     });
+    true
 }
 
 /// Reads what the qube sent, up to the budget, and applies the events.
@@ -213,12 +272,31 @@ fn read_once(state: &mut State, index: usize, buffer: &mut [u8]) -> (Batch, Opti
 
 /// Writes every qube's queued bytes; called once after each turn of the event loop.
 pub fn flush_all(state: &mut State) {
+    queue_released_acks(state);
     for index in 0..state.airgui.qubes.len() {
         if state.airgui.qubes.get(index).is_some_and(|q| q.needs_flush) {
             if let Err(reason) = flush(state, index) {
                 disconnect(state, index, &reason);
             }
         }
+    }
+}
+
+/// The acks of dumps whose replaced images this turn let go of (a window's image replaced, a
+/// texture that read the old one in place redrawn).
+fn queue_released_acks(state: &mut State) {
+    let mut failed = Vec::new();
+    for (index, qube) in state.airgui.qubes.iter_mut().enumerate() {
+        let Some(link) = &mut qube.link else {
+            continue;
+        };
+        match link.connection.queue_released_acks() {
+            Ok(queued) => qube.needs_flush |= queued,
+            Err(error) => failed.push((index, format!("protocol error: {error}"))),
+        }
+    }
+    for (index, reason) in failed {
+        disconnect(state, index, &reason);
     }
 }
 
@@ -295,6 +373,7 @@ pub fn disconnect(state: &mut State, index: usize, reason: &str) {
         airgui.handle.remove(token);
     }
     warn!(qube = %qube.name(), "disconnected: {reason}");
+    qube.not_connected_because = Some(format!("disconnected: {reason}"));
     let windows = std::mem::take(&mut qube.windows);
     let endpoint = qube.config.endpoint.clone();
     for id in windows.keys() {

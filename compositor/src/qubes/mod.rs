@@ -18,6 +18,8 @@ pub struct Qube {
     pub config: QubeConfig,
     pub colour: Rgb,
     pub link: Option<QubeLink>,
+    /// While there is no link: why, for the log and `airgui msg qubes`.
+    pub not_connected_because: Option<String>,
     pub windows: BTreeMap<WindowId, QubeWindow>,
     /// Bytes are waiting to be written to the agent.
     pub needs_flush: bool,
@@ -78,6 +80,7 @@ pub fn from_config(config: &Config) -> Vec<Qube> {
                 .unwrap_or(Rgb { r: 0, g: 0, b: 0 }),
             config: qube.clone(),
             link: None,
+            not_connected_because: None,
             windows: BTreeMap::new(),
             needs_flush: false,
         })

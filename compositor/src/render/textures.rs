@@ -71,12 +71,15 @@ impl WindowImageImport for PixmanRenderer {
         if stride.checked_mul(image.height as usize)? > image.view.len() {
             return None;
         }
-        let bits = image.view.as_ptr().cast_mut().cast::<u32>();
-        // SAFETY: `bits` starts a page-aligned mapping of at least `stride * height` bytes
-        // (checked above), which `WindowTexture::in_place` keeps mapped for as long as the
-        // texture exists. The mapping is read-only: pixman only reads a source image, and a
-        // window texture is never a render target or updated (`WindowTextures::upload_window`).
-        // The agent may change the pixels meanwhile, which tears only its own window's picture.
+        // `None` when the dump's pages are scattered in the pool: then the image is copied.
+        let bits = image.view.contiguous_ptr()?.as_ptr().cast::<u32>();
+        // SAFETY: `bits` starts a page-aligned block of the pool's mapping of at least
+        // `stride * height` bytes (checked above), which `WindowTexture::in_place` keeps mapped
+        // for as long as the texture exists. The mapping is read-only: pixman only reads a source
+        // image, through this raw pointer (never a Rust reference: see guid_protocol's
+        // shared_memory), and a window texture is never a render target or updated
+        // (`WindowTextures::upload_window`). The agent may change the pixels meanwhile, which
+        // tears only its own window's picture.
         let image = unsafe {
             Image::from_raw_mut(
                 FormatCode::X8R8G8B8,
@@ -98,6 +101,9 @@ impl WindowImageImport for smithay::backend::renderer::gles::GlesRenderer {}
 #[derive(Debug)]
 pub struct WindowTextures<R: Renderer> {
     buffers: HashMap<ShellKey, WindowTexture<R::TextureId>>,
+    /// Where a qube window's changed rectangles are copied before a renderer that cannot read
+    /// in place uploads them; one for all windows, the size of the last one uploaded.
+    staging: Vec<u8>,
 }
 
 /// A window's texture and the size of the image in it.
@@ -113,6 +119,7 @@ impl<R: Renderer> Default for WindowTextures<R> {
     fn default() -> Self {
         WindowTextures {
             buffers: HashMap::new(),
+            staging: Vec::new(),
         }
     }
 }
@@ -171,11 +178,24 @@ where
             );
             return Ok(());
         }
-        let len = image.stride() * image.height as usize;
-        image.view.with_bytes(|bytes| {
-            let pixels = bytes.get(..len).unwrap_or(bytes);
-            self.upload(renderer, key, pixels, size, &upload)
-        })
+        // Peer memory is only copied out, never lent as `&[u8]`: the rectangles to upload go
+        // into an owned staging image first.
+        let whole = [Rect::new(0, 0, image.width, image.height)];
+        let rects = if upload.whole {
+            &whole[..]
+        } else {
+            &upload.damage
+        };
+        let mut staging = std::mem::take(&mut self.staging);
+        let result = self.upload(
+            renderer,
+            key,
+            image.stage(rects, &mut staging),
+            size,
+            &upload,
+        );
+        self.staging = staging;
+        result
     }
 
     /// Brings a zone's texture up to date with the frame its link sent, then lets the frame go

@@ -128,11 +128,7 @@ impl GlesFrames {
                 .context("reading the frame back")?;
         }
         if !screens.is_empty() {
-            let cursor = self.cursor.element(
-                &mut self.renderer,
-                airgui.input.shape(),
-                airgui.input.pointer,
-            );
+            let cursor = self.cursor.element(&mut self.renderer, airgui);
             for screen in screens {
                 if let Err(error) = screen.render(&mut self.renderer, &elements, cursor.as_ref()) {
                     warn!("{error:#}");

@@ -239,9 +239,8 @@ pub struct PicturePlacement {
 }
 
 /// Places a picture of `size` with its hotspot `hot` at the pointer position `at`, cut to
-/// `clip` when there is one: a zone's picture (up to 384x384, drawn by the slave) stays inside
-/// the zone's content, so it cannot paint over airgui's decorations or other windows. `None`
-/// when nothing of it shows.
+/// `clip` when there is one (a zone's picture, see `zones::pointer`). `None` when nothing of it
+/// shows.
 pub fn place_picture(
     at: (f64, f64),
     size: (u16, u16),

@@ -1,6 +1,5 @@
 //! The pointer, drawn over the frame at the pointer's position: the shape the window under it
-//! asked for (see `input::refresh_pointer_shape`). A monitor shows no cursor of its own. A
-//! zone's picture is cut to the zone's content.
+//! asked for (see `input::refresh_pointer_shape`). A monitor shows no cursor of its own.
 
 use std::collections::HashMap;
 
@@ -10,15 +9,10 @@ use smithay::backend::renderer::element::memory::{
 };
 use smithay::backend::renderer::element::Kind;
 use smithay::backend::renderer::{ImportMem, Renderer};
-use smithay::utils::{Logical, Rectangle, Transform};
-
-use guid_protocol::Rect;
+use smithay::utils::Transform;
 
 use crate::input::PointerShape;
-use crate::render::cursor::{place_picture, Pointer};
-use crate::shell::Hit;
-use crate::shell_key::ShellKey;
-use crate::state::Airgui;
+use crate::render::cursor::Pointer;
 use airgui_remote::Cursor;
 
 pub type CursorElement<R> = MemoryRenderBufferRenderElement<R>;
@@ -26,31 +20,32 @@ pub type CursorElement<R> = MemoryRenderBufferRenderElement<R>;
 /// One buffer per shape shown so far, so that a shape seen again is not uploaded again.
 #[derive(Debug, Default)]
 pub struct CursorImages {
-    /// Each picture with its size and hotspot.
-    airgui: HashMap<Pointer, (MemoryRenderBuffer, (u16, u16), (u16, u16))>,
-    zone: Option<(Cursor, MemoryRenderBuffer, (u16, u16), (u16, u16))>,
+    airgui: HashMap<Pointer, (MemoryRenderBuffer, (i32, i32))>,
+    zone: Option<(Cursor, MemoryRenderBuffer, (i32, i32))>,
 }
 
 impl CursorImages {
-    /// The cursor element for the pointer's shape with its hotspot at the pointer (None when
-    /// hidden, or a zone's picture outside the zone).
-    pub fn element<R>(&mut self, renderer: &mut R, airgui: &Airgui) -> Option<CursorElement<R>>
+    /// The cursor element for `shape` with its hotspot at `at` (None when hidden).
+    pub fn element<R>(
+        &mut self,
+        renderer: &mut R,
+        shape: Option<&PointerShape>,
+        at: (f64, f64),
+    ) -> Option<CursorElement<R>>
     where
         R: Renderer + ImportMem,
         R::TextureId: Send + Clone + 'static,
     {
-        let shape = airgui.input.shape();
-        let (buffer, size, hot) = match shape.unwrap_or(&PointerShape::Airgui(Pointer::Arrow)) {
+        let (buffer, hot) = match shape.unwrap_or(&PointerShape::Airgui(Pointer::Arrow)) {
             PointerShape::Airgui(pointer) => {
-                let (buffer, size, hot) = self.airgui.entry(*pointer).or_insert_with(|| {
+                let (buffer, hot) = self.airgui.entry(*pointer).or_insert_with(|| {
                     let picture = pointer.picture();
                     (
                         buffer_of(&picture.pixels, picture.width, picture.height),
-                        (picture.width, picture.height),
-                        picture.hot,
+                        (i32::from(picture.hot.0), i32::from(picture.hot.1)),
                     )
                 });
-                (buffer.clone(), *size, *hot)
+                (buffer.clone(), *hot)
             }
             PointerShape::Zone(Cursor::Hidden) => return None,
             PointerShape::Zone(cursor) => {
@@ -69,53 +64,32 @@ impl CursorImages {
                     }
                 };
                 match &self.zone {
-                    Some((shown, buffer, size, hot)) if shown == cursor => {
-                        (buffer.clone(), *size, *hot)
-                    }
+                    Some((shown, buffer, hot)) if shown == cursor => (buffer.clone(), *hot),
                     _ => {
                         let buffer = buffer_of(&image.pixels, image.width, image.height);
-                        let size = (image.width, image.height);
-                        let hot = (image.hot_x, image.hot_y);
-                        self.zone = Some((cursor.clone(), buffer.clone(), size, hot));
-                        (buffer, size, hot)
+                        let hot = (i32::from(image.hot_x), i32::from(image.hot_y));
+                        self.zone = Some((cursor.clone(), buffer.clone(), hot));
+                        (buffer, hot)
                     }
                 }
             }
         };
-        let clip = match shape {
-            Some(PointerShape::Zone(_)) => Some(zone_content_under(airgui)?),
-            _ => None,
-        };
-        let placed = place_picture(airgui.input.pointer, size, hot, clip)?;
-        let on_output = placed.on_output;
+        let location = (
+            at.0.floor() - f64::from(hot.0),
+            at.1.floor() - f64::from(hot.1),
+        );
         MemoryRenderBufferRenderElement::from_buffer(
             renderer,
-            (f64::from(on_output.x), f64::from(on_output.y)),
+            location,
             &buffer,
             None,
-            Some(logical(placed.from_picture).to_f64()),
-            Some(logical(on_output).size),
+            None,
+            None,
             Kind::Cursor,
         )
         .map_err(|error| tracing::warn!(%error, "cannot draw the cursor"))
         .ok()
     }
-}
-
-/// The content of the zone under the pointer: where a zone's picture may show.
-fn zone_content_under(airgui: &Airgui) -> Option<Rect> {
-    let (x, y) = airgui.input.pointer;
-    match airgui.shell.hit(x.floor() as i32, y.floor() as i32)? {
-        (key @ ShellKey::Zone(_), Hit::Content { .. }) => Some(airgui.shell.window(key)?.content),
-        _ => None,
-    }
-}
-
-fn logical(rect: Rect) -> Rectangle<i32, Logical> {
-    Rectangle::new(
-        (rect.x, rect.y).into(),
-        (rect.width as i32, rect.height as i32).into(),
-    )
 }
 
 /// Premultiplied B, G, R, A rows of `width * 4` bytes.

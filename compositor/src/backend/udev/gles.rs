@@ -128,7 +128,11 @@ impl GlesFrames {
                 .context("reading the frame back")?;
         }
         if !screens.is_empty() {
-            let cursor = self.cursor.element(&mut self.renderer, airgui);
+            let cursor = self.cursor.element(
+                &mut self.renderer,
+                airgui.input.shape(),
+                airgui.input.pointer,
+            );
             for screen in screens {
                 if let Err(error) = screen.render(&mut self.renderer, &elements, cursor.as_ref()) {
                     warn!("{error:#}");

@@ -45,7 +45,9 @@ impl PixmanFrames {
         let (elements, damage) = self.canvas.draw(airgui)?;
         if !screens.is_empty() {
             let renderer = self.canvas.renderer_mut();
-            let cursor = self.cursor.element(renderer, airgui);
+            let cursor = self
+                .cursor
+                .element(renderer, airgui.input.shape(), airgui.input.pointer);
             for screen in screens {
                 if let Err(error) = screen.render(renderer, &elements, cursor.as_ref()) {
                     warn!("{error:#}");

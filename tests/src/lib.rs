@@ -506,6 +506,11 @@ impl Airgui {
         socket_path(self.dir(), qube, self.vchan.iter().any(|q| q == qube))
     }
 
+    /// The IPC socket, for tests that speak to it themselves.
+    pub fn ipc_socket(&self) -> &Path {
+        &self.ipc
+    }
+
     /// airgui's log (its stderr) so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()

@@ -484,6 +484,10 @@ fn the_pointer_over_a_zone_takes_the_shape_its_slave_shows() {
     pointer((150, 150), "zone image 9x14");
     pointer((20, 20), "zone image 12x");
     pointer((150, 150), "zone image 9x14");
+    // At the zone's bottom-right corner only what lies inside the zone shows of the slave's
+    // arrow (12x17, hotspot at its tip): the master cuts the slave's picture to the zone.
+    let corner = (zone.width as i32 - 5, zone.height as i32 - 3);
+    pointer(corner, "zone image 5x3");
     // Over the zone frame's title bar the master shows its own arrow.
     desk.pointer_move((f64::from(zone.x + 50), f64::from(zone.y - 10)));
     wait_for("the master's arrow over the title bar", || {

@@ -25,6 +25,7 @@ use crate::render::cursor::Pointer;
 use crate::shell::{Edges, Hit};
 use crate::shell_key::ShellKey;
 use crate::state::State;
+use crate::zones::pointer::cut_to_zone;
 use focus::FocusTarget;
 use shortcuts::Shortcut;
 
@@ -367,10 +368,14 @@ impl State {
                     .and_then(|qube| qube.windows.get(&key.window))
                     .map_or(Pointer::Arrow, |window| Pointer::for_shape(window.cursor)),
             ),
-            Some((ShellKey::Zone(id), Hit::Content { .. })) => match airgui.zones.get(id.0) {
-                Some(zone) if zone.status.is_connected() => PointerShape::Zone(zone.cursor.clone()),
-                _ => PointerShape::Airgui(Pointer::Arrow),
-            },
+            Some((key @ ShellKey::Zone(id), Hit::Content { .. })) => {
+                match (airgui.zones.get(id.0), airgui.shell.window(key)) {
+                    (Some(zone), Some(placed)) if zone.status.is_connected() => {
+                        PointerShape::Zone(cut_to_zone(&zone.cursor, (x, y), placed.content))
+                    }
+                    _ => PointerShape::Airgui(Pointer::Arrow),
+                }
+            }
             _ => PointerShape::Airgui(Pointer::Arrow),
         };
         if self.airgui.input.shape.as_ref() != Some(&shape) {

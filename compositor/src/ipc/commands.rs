@@ -12,6 +12,11 @@ use crate::zones::{ZoneId, ZoneStatus};
 
 use std::time::Instant;
 
+/// What a screenshot request is told when `native.screencopy` is off.
+const SCREENSHOTS_OFF: &str = "screenshots are off: `native.screencopy = false` keeps the \
+     output from the GUI qube's own programs, and IPC clients are among them; set it to true \
+     to allow `airgui msg screenshot` and grim";
+
 /// Answers one request line.
 pub fn handle_line(state: &mut State, line: &[u8]) -> Value {
     let request = match serde_json::from_slice::<Request>(line) {
@@ -28,7 +33,7 @@ pub fn handle_line(state: &mut State, line: &[u8]) -> Value {
     }
 }
 
-fn failure(error: String) -> Value {
+pub fn failure(error: String) -> Value {
     json!({ "ok": false, "error": error })
 }
 
@@ -104,6 +109,11 @@ fn execute(state: &mut State, request: Request) -> Result<Value, String> {
             None => json!({ "enabled": false }),
         }),
         Request::Screenshot { path } => {
+            // Anything the GUI qube's user runs can reach this socket, as it can reach the
+            // Wayland socket: the same switch keeps both from reading the output.
+            if !state.airgui.config.native.screencopy {
+                return Err(SCREENSHOTS_OFF.into());
+            }
             state.render_if_queued();
             let shot = state.backend.screenshot();
             shot.write_png(&path).map_err(|e| format!("{e:#}"))?;

@@ -3,6 +3,8 @@
 
 pub mod client;
 mod commands;
+mod connection;
+mod outbox;
 pub mod server;
 
 use std::path::PathBuf;

@@ -1,40 +1,44 @@
-//! The IPC socket in the event loop. Requests are small and handled at once; a client that
-//! sends more than a request's worth without a newline, or stops reading, is dropped.
+//! The IPC socket in the event loop: the listener, and a bounded number of clients, each its
+//! own event source (`super::connection`), so that no client can make the loop wait.
 
-use std::io::{self, Write};
+use std::cell::Cell;
+use std::io;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::rc::Rc;
 
 use anyhow::Context;
-use rustix::net::RecvFlags;
-use smithay::reexports::calloop::generic::Generic;
-use smithay::reexports::calloop::{Interest, Mode, PostAction};
-use tracing::{debug, warn};
+use rustix::net::SendFlags;
+use tracing::warn;
 
 use super::commands;
+use super::connection::Connection;
 use crate::state::State;
 
-/// The longest request line accepted.
-const MAX_REQUEST: usize = 1 << 20;
-/// How long a reply may wait for a slow client.
-const WRITE_TIMEOUT: Duration = Duration::from_secs(2);
+/// The most IPC clients connected at once (`airgui msg` holds one for a request).
+pub const MAX_CLIENTS: usize = 32;
+/// What a client past [`MAX_CLIENTS`] is told before it is closed.
+const TOO_MANY: &str = "too many IPC clients are connected; try again when some have closed";
 
 /// Listens on the configured IPC socket; returns its path.
 pub fn start(state: &mut State) -> anyhow::Result<PathBuf> {
     let path = state.airgui.config.ipc_socket();
     let listener = bind(&path)?;
-    crate::listener::watch(&state.airgui.handle, "IPC", listener, |state, listener| {
-        loop {
+    let clients = Rc::new(ClientCount::default());
+    crate::listener::watch(
+        &state.airgui.handle,
+        "IPC",
+        listener,
+        move |state, listener| loop {
             match listener.accept() {
-                Ok((stream, _)) => add_client(state, stream),
+                Ok((stream, _)) => add_client(state, &clients, stream),
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => return Ok(()),
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
                 Err(error) => return Err(error),
             }
-        }
-    })?;
+        },
+    )?;
     Ok(path)
 }
 
@@ -66,51 +70,63 @@ fn bind(path: &Path) -> anyhow::Result<UnixListener> {
     Ok(listener)
 }
 
-fn add_client(state: &mut State, stream: UnixStream) {
-    // Reads never block (MSG_DONTWAIT); replies block, up to the timeout.
-    if let Err(error) = stream.set_write_timeout(Some(WRITE_TIMEOUT)) {
-        warn!(%error, "IPC client set-up failed");
+/// Watches a new client, unless [`MAX_CLIENTS`] are connected already: then it is told so and
+/// closed.
+fn add_client(state: &mut State, clients: &Rc<ClientCount>, stream: UnixStream) {
+    if clients.open.get() >= MAX_CLIENTS {
+        // Said once per run of refusals, not for each.
+        if !clients.refusing.replace(true) {
+            warn!("{MAX_CLIENTS} IPC clients are connected; refusing more until some close");
+        }
+        let reply = format!("{}\n", commands::failure(TOO_MANY.into()));
+        let flags = SendFlags::DONTWAIT | SendFlags::NOSIGNAL;
+        let _ = rustix::net::send(&stream, reply.as_bytes(), flags);
         return;
     }
-    let mut pending = Vec::new();
-    let source = Generic::new(stream, Interest::READ, Mode::Level);
+    clients.refusing.set(false);
+    let number = clients.next.get();
+    clients.next.set(number + 1);
+    let connection = match Connection::new(number, stream) {
+        Ok(connection) => connection,
+        Err(error) => {
+            warn!(%error, "IPC client set-up failed");
+            return;
+        }
+    };
+    let slot = ClientSlot::take(clients);
     let inserted = state
         .airgui
         .handle
-        .insert_source(source, move |_, stream, state| {
-            Ok(serve(state, stream, &mut pending))
+        .insert_source(connection, move |line, _, state| {
+            // The callback owns the slot: it is given back when the source goes.
+            let _open = &slot;
+            commands::handle_line(state, &line).to_string()
         });
     if let Err(error) = inserted {
         warn!(%error, "cannot watch an IPC client");
     }
 }
 
-/// Reads what the client sent and answers each complete line.
-fn serve(state: &mut State, stream: &UnixStream, pending: &mut Vec<u8>) -> PostAction {
-    let mut chunk = [0u8; 4096];
-    let read = match rustix::net::recv(stream, &mut chunk, RecvFlags::DONTWAIT) {
-        Ok((0, _)) => return PostAction::Remove,
-        Ok((n, _)) => n,
-        Err(rustix::io::Errno::AGAIN | rustix::io::Errno::INTR) => return PostAction::Continue,
-        Err(error) => {
-            debug!(%error, "IPC client read failed");
-            return PostAction::Remove;
-        }
-    };
-    pending.extend_from_slice(chunk.get(..read).unwrap_or_default());
-    while let Some(end) = pending.iter().position(|b| *b == b'\n') {
-        let line: Vec<u8> = pending.drain(..=end).collect();
-        let reply = commands::handle_line(state, &line);
-        let mut text = reply.to_string();
-        text.push('\n');
-        if let Err(error) = (&*stream).write_all(text.as_bytes()) {
-            debug!(%error, "IPC client stopped reading");
-            return PostAction::Remove;
-        }
+/// The clients connected, bounded by [`MAX_CLIENTS`].
+#[derive(Debug, Default)]
+struct ClientCount {
+    open: Cell<usize>,
+    next: Cell<u64>,
+    refusing: Cell<bool>,
+}
+
+/// One client's place in the count, given back when its source is dropped.
+struct ClientSlot(Rc<ClientCount>);
+
+impl ClientSlot {
+    fn take(clients: &Rc<ClientCount>) -> Self {
+        clients.open.set(clients.open.get() + 1);
+        ClientSlot(Rc::clone(clients))
     }
-    if pending.len() > MAX_REQUEST {
-        warn!("IPC request too long: client dropped");
-        return PostAction::Remove;
+}
+
+impl Drop for ClientSlot {
+    fn drop(&mut self) {
+        self.0.open.set(self.0.open.get().saturating_sub(1));
     }
-    PostAction::Continue
 }

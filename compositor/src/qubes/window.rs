@@ -47,12 +47,20 @@ impl QubeWindow {
         }
     }
 
+    /// A new image (dump): one of a new size is uploaded whole; one of the same size replaces
+    /// the old, and the damage the agent sends says what changed (see `render::upload_plan`).
     pub fn set_image(&mut self, image: WindowImage) {
+        let same_size = (self.image.as_ref())
+            .is_some_and(|old| (old.width, old.height) == (image.width, image.height));
         self.image = Some(image);
-        self.upload = PendingUpload {
-            whole: true,
-            damage: Vec::new(),
-        };
+        if same_size {
+            self.upload.replaced = true;
+        } else {
+            self.upload = PendingUpload {
+                whole: true,
+                ..PendingUpload::default()
+            };
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! small bitmaps: a black outline (`X`) around a white fill (`o`), transparent elsewhere.
 
 use guid_protocol::sanitize::CursorShape;
+use guid_protocol::Rect;
 
 /// A pointer picture: premultiplied B, G, R, A bytes, `width * 4` per row, with its hotspot.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -229,6 +230,55 @@ fn overlay(base: CursorPicture, top: &[Vec<u8>]) -> CursorPicture {
     picture
 }
 
+/// Where a pointer picture shows: the part of the output it covers and the part of the
+/// picture drawn there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PicturePlacement {
+    pub on_output: Rect,
+    pub from_picture: Rect,
+}
+
+/// Places a picture of `size` with its hotspot `hot` at the pointer position `at`, cut to
+/// `clip` when there is one (a zone's picture, see `zones::pointer`). `None` when nothing of it
+/// shows.
+pub fn place_picture(
+    at: (f64, f64),
+    size: (u16, u16),
+    hot: (u16, u16),
+    clip: Option<Rect>,
+) -> Option<PicturePlacement> {
+    let origin = (
+        at.0.floor() as i64 - i64::from(hot.0),
+        at.1.floor() as i64 - i64::from(hot.1),
+    );
+    let (mut x0, mut y0) = origin;
+    let (mut x1, mut y1) = (x0 + i64::from(size.0), y0 + i64::from(size.1));
+    if let Some(clip) = clip {
+        x0 = x0.max(i64::from(clip.x));
+        y0 = y0.max(i64::from(clip.y));
+        x1 = x1.min(i64::from(clip.x) + i64::from(clip.width));
+        y1 = y1.min(i64::from(clip.y) + i64::from(clip.height));
+    }
+    if x0 >= x1 || y0 >= y1 {
+        return None;
+    }
+    let (width, height) = ((x1 - x0) as u32, (y1 - y0) as u32);
+    Some(PicturePlacement {
+        on_output: Rect::new(
+            i32::try_from(x0).ok()?,
+            i32::try_from(y0).ok()?,
+            width,
+            height,
+        ),
+        from_picture: Rect::new(
+            (x0 - origin.0) as i32,
+            (y0 - origin.1) as i32,
+            width,
+            height,
+        ),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,5 +336,39 @@ mod tests {
             (vertical.width, vertical.height),
             (horizontal.height, horizontal.width)
         );
+    }
+
+    #[test]
+    fn an_unclipped_picture_shows_whole_with_its_hotspot_at_the_pointer() {
+        let placed = place_picture((100.7, 50.2), (12, 17), (3, 4), None).unwrap();
+        assert_eq!(placed.on_output, Rect::new(97, 46, 12, 17));
+        assert_eq!(placed.from_picture, Rect::new(0, 0, 12, 17));
+    }
+
+    #[test]
+    fn a_zone_picture_is_cut_to_the_zone_content() {
+        let content = Rect::new(200, 100, 300, 200);
+        // 384x384 with the hotspot in its middle, the pointer just inside the top-left corner.
+        let placed = place_picture((201.0, 101.0), (384, 384), (192, 192), Some(content)).unwrap();
+        assert_eq!(placed.on_output, Rect::new(200, 100, 193, 193));
+        assert_eq!(placed.from_picture, Rect::new(191, 191, 193, 193));
+        // Larger than the content in every direction: only the content is covered.
+        let placed = place_picture((350.0, 200.0), (384, 384), (192, 192), Some(content)).unwrap();
+        assert_eq!(placed.on_output, content);
+        assert_eq!(placed.from_picture, Rect::new(42, 92, 300, 200));
+    }
+
+    #[test]
+    fn a_picture_outside_its_clip_shows_nothing() {
+        let content = Rect::new(200, 100, 300, 200);
+        assert_eq!(
+            place_picture((10.0, 10.0), (32, 32), (0, 0), Some(content)),
+            None
+        );
+        assert_eq!(
+            place_picture((500.0, 150.0), (32, 32), (0, 0), Some(content)),
+            None
+        );
+        assert_eq!(place_picture((0.0, 0.0), (0, 0), (0, 0), None), None);
     }
 }

@@ -7,6 +7,7 @@ pub mod decorations;
 pub mod text;
 pub mod textures;
 mod tracked_output;
+mod upload_plan;
 mod zone_frame;
 
 use smithay::backend::renderer::element::memory::MemoryRenderBufferRenderElement;
@@ -27,8 +28,10 @@ use crate::shell_key::ShellKey;
 use crate::state::Airgui;
 use crate::zones::ZoneId;
 use decorations::Style;
+use textures::Upload;
 pub use textures::{WindowImageImport, WindowTextures};
 pub use tracked_output::TrackedOutput;
+use upload_plan::UploadBudget;
 
 render_elements! {
     pub OutputElement<R> where R: ImportAll + ImportMem;
@@ -39,7 +42,8 @@ render_elements! {
 }
 
 /// The elements of one frame, topmost first. Pending image uploads happen here, so only what
-/// changed since the last frame is copied.
+/// changed since the last frame is copied, within a budget per frame (the rest is copied in the
+/// next frame, queued here); a window whose upload fails is left out, not the frame.
 pub fn output_elements<R>(
     renderer: &mut R,
     textures: &mut WindowTextures<R>,
@@ -49,17 +53,26 @@ where
     R: WindowImageImport + ImportAll,
     R::TextureId: Clone + Send + 'static,
 {
+    let mut budget = UploadBudget::new(upload_plan::UPLOAD_BYTES_PER_FRAME);
+    let mut waiting = false;
     for (qube_index, qube) in airgui.qubes.iter_mut().enumerate() {
+        let name = qube.config.name.as_str();
         for (id, window) in &mut qube.windows {
             let key = WindowKey {
                 qube: qube_index,
                 window: *id,
             };
-            textures.upload_window(renderer, key, window)?;
+            let uploaded = textures.upload_window(renderer, key, name, window, &mut budget);
+            waiting |= uploaded == Upload::Later;
         }
     }
     for (index, zone) in airgui.zones.iter_mut().enumerate() {
-        textures.upload_zone(renderer, ZoneId(index), zone)?;
+        waiting |=
+            textures.upload_zone(renderer, ZoneId(index), zone, &mut budget) == Upload::Later;
+    }
+    if waiting {
+        // Over this frame's upload budget: the rest goes into the next frame.
+        airgui.queue_redraw();
     }
 
     let mut elements = Vec::new();

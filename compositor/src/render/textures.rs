@@ -1,10 +1,12 @@
 //! Window images as textures of the renderer in use. A renderer that draws from memory (pixman)
 //! reads a qube's image where it lies, in the read-only grant-pool mapping: a frame then copies
-//! each damaged pixel once, into the output, and a window costs no second buffer. Otherwise a new
-//! image is imported whole and damage is copied into its texture rectangle by rectangle, straight
-//! from where the pixels are (a qube's mapping, a zone link's framebuffer).
+//! each damaged pixel once, into the output, and a window costs no second buffer. Otherwise
+//! (GLES, and a zone link's framebuffer everywhere) `super::upload_plan` decides what a frame
+//! copies: damage rectangle by rectangle, straight from where the pixels are, a whole image only
+//! into a new texture, within a budget per frame. A window whose image cannot be copied is
+//! skipped (and said so once), not the frame.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use smithay::backend::allocator::Fourcc;
@@ -14,10 +16,12 @@ use smithay::backend::renderer::pixman::{PixmanRenderer, PixmanTexture};
 use smithay::backend::renderer::{ImportMem, Renderer, Texture};
 use smithay::reexports::pixman::{FormatCode, Image};
 use smithay::utils::{Buffer, Logical, Physical, Point, Rectangle, Size, Transform};
+use tracing::warn;
 
 use guid_protocol::pool::{PoolView, WindowImage};
 use guid_protocol::Rect;
 
+use super::upload_plan::{self, UploadBudget, UploadPlan};
 use crate::qubes::{QubeWindow, WindowKey};
 use crate::shell_key::ShellKey;
 use crate::zones::{Zone, ZoneId};
@@ -29,8 +33,11 @@ const MAX_DAMAGE_RECTS: usize = 16;
 /// Image work waiting for the next frame.
 #[derive(Debug, Default)]
 pub struct PendingUpload {
-    /// A new image arrived: upload all of it.
+    /// A new image of a new size arrived: upload all of it.
     pub whole: bool,
+    /// A new image of the same size arrived: an in-place texture must read it; a copy is kept
+    /// and takes the damage that follows.
+    pub replaced: bool,
     /// Rectangles of the current image that changed.
     pub damage: Vec<Rect>,
 }
@@ -50,7 +57,7 @@ impl PendingUpload {
     }
 
     pub fn is_empty(&self) -> bool {
-        !self.whole && self.damage.is_empty()
+        !self.whole && !self.replaced && self.damage.is_empty()
     }
 }
 
@@ -104,6 +111,15 @@ pub struct WindowTextures<R: Renderer> {
     /// Where a qube window's changed rectangles are copied before a renderer that cannot read
     /// in place uploads them; one for all windows, the size of the last one uploaded.
     staging: Vec<u8>,
+    /// Windows (and zones) whose image failed to copy, each said once in the log.
+    failed: HashSet<ShellKey>,
+}
+
+/// Whether a window's image work is done for this frame or waits for the next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Upload {
+    Done,
+    Later,
 }
 
 /// A window's texture and the size of the image in it.
@@ -120,6 +136,7 @@ impl<R: Renderer> Default for WindowTextures<R> {
         WindowTextures {
             buffers: HashMap::new(),
             staging: Vec::new(),
+            failed: HashSet::new(),
         }
     }
 }
@@ -129,20 +146,22 @@ where
     R: WindowImageImport,
     R::TextureId: Clone + Send + 'static,
 {
-    /// Brings a qube window's texture up to date with its image.
+    /// Brings a qube window's texture up to date with its image, within `budget`. `qube`
+    /// names it in the log.
     pub fn upload_window(
         &mut self,
         renderer: &mut R,
         key: WindowKey,
+        qube: &str,
         window: &mut QubeWindow,
-    ) -> Result<(), R::Error> {
+        budget: &mut UploadBudget,
+    ) -> Upload {
         let Some(image) = &window.image else {
-            return Ok(());
+            return Upload::Done;
         };
         if window.upload.is_empty() {
-            return Ok(());
+            return Upload::Done;
         }
-        let upload = std::mem::take(&mut window.upload);
         let key = ShellKey::Qube(key);
         let size = (image.width, image.height);
         if let Some(texture) = self.buffers.get_mut(&key) {
@@ -152,15 +171,18 @@ where
                 .is_some_and(|view| Arc::ptr_eq(view, &image.view));
             if reads_this_image && texture.image_size == size {
                 // Nothing to copy: only the element's damage, for the output's damage tracker.
+                let upload = std::mem::take(&mut window.upload);
                 let damage = if upload.whole {
                     vec![Rectangle::from_size((size.0 as i32, size.1 as i32).into())]
                 } else {
                     upload.damage.iter().map(buffer_rect).collect()
                 };
-                return texture.buffer.render().draw(|_| Ok(damage));
+                let drawn = texture.buffer.render().draw(|_| Ok(damage));
+                return self.settle(key, qube, drawn);
             }
         }
         if let Some(texture) = renderer.texture_in_place(image) {
+            window.upload = PendingUpload::default();
             let buffer = TextureRenderBuffer::from_texture(
                 renderer,
                 texture,
@@ -176,91 +198,175 @@ where
                     in_place: Some(Arc::clone(&image.view)),
                 },
             );
-            return Ok(());
+            return Upload::Done;
         }
-        // Peer memory is only copied out, never lent as `&[u8]`: the rectangles to upload go
-        // into an owned staging image first.
+        let plan = self.plan(key, &window.upload, size, budget);
+        // Peer memory is only copied out, never lent as `&[u8]`: the rectangles the plan
+        // uploads go into an owned staging image first.
         let whole = [Rect::new(0, 0, image.width, image.height)];
-        let rects = if upload.whole {
-            &whole[..]
-        } else {
-            &upload.damage
+        let rects = match &plan {
+            UploadPlan::Import => &whole[..],
+            UploadPlan::Update(rects) => rects,
+            UploadPlan::Nothing | UploadPlan::Later => &[],
         };
         let mut staging = std::mem::take(&mut self.staging);
-        let result = self.upload(
-            renderer,
-            key,
-            image.stage(rects, &mut staging),
-            size,
-            &upload,
-        );
+        let pixels = match rects.is_empty() {
+            true => &[][..],
+            false => image.stage(rects, &mut staging),
+        };
+        let done = self.apply(renderer, key, qube, &plan, pixels, size, &mut window.upload);
         self.staging = staging;
-        result
+        done
     }
 
-    /// Brings a zone's texture up to date with the frame its link sent, then lets the frame go
-    /// (so the link can send the next).
+    /// Brings a zone's texture up to date with the frame its link sent, within `budget`, then
+    /// lets the frame go (so the link can send the next); a frame over the budget is kept for
+    /// the next frame.
     pub fn upload_zone(
         &mut self,
         renderer: &mut R,
         id: ZoneId,
         zone: &mut Zone,
-    ) -> Result<(), R::Error> {
+        budget: &mut UploadBudget,
+    ) -> Upload {
         let Some(frame) = zone.frame.take() else {
-            return Ok(());
+            return Upload::Done;
         };
-        let upload = std::mem::take(&mut zone.upload);
         // `None`: the framebuffer was replaced since; the link sends it again.
         let Some(fb) = frame.lock() else {
-            return Ok(());
+            zone.upload = PendingUpload::default();
+            return Upload::Done;
         };
         let size = (u32::from(fb.width()), u32::from(fb.height()));
-        self.upload(renderer, ShellKey::Zone(id), fb.pixels(), size, &upload)
+        let key = ShellKey::Zone(id);
+        let name = zone.config.name.as_str();
+        let uploaded = self.upload(
+            renderer,
+            key,
+            name,
+            fb.pixels(),
+            size,
+            &mut zone.upload,
+            budget,
+        );
+        drop(fb);
+        if uploaded == Upload::Later {
+            zone.frame = Some(frame);
+        }
+        uploaded
     }
 
-    /// Copies the damaged rectangles of `pixels` (B, G, R, X rows of `size.0 * 4` bytes) into
-    /// the texture, or imports all of it when the image is new or changed size.
+    /// Copies what [`upload_plan::plan`] says of `pixels`, all of the image at hand, into the
+    /// texture.
+    #[allow(clippy::too_many_arguments)]
     fn upload(
+        &mut self,
+        renderer: &mut R,
+        key: ShellKey,
+        owner: &str,
+        pixels: &[u8],
+        size: (u32, u32),
+        pending: &mut PendingUpload,
+        budget: &mut UploadBudget,
+    ) -> Upload {
+        let plan = self.plan(key, pending, size, budget);
+        self.apply(renderer, key, owner, &plan, pixels, size, pending)
+    }
+
+    /// What a frame copies of `pending` into `key`'s texture (see [`upload_plan::plan`]).
+    fn plan(
+        &self,
+        key: ShellKey,
+        pending: &PendingUpload,
+        size: (u32, u32),
+        budget: &mut UploadBudget,
+    ) -> UploadPlan {
+        let texture_size = match self.buffers.get(&key) {
+            Some(WindowTexture {
+                image_size,
+                in_place: None,
+                ..
+            }) => Some(*image_size),
+            _ => None,
+        };
+        upload_plan::plan(pending, texture_size, size, budget)
+    }
+
+    /// Copies what `plan` says of `pixels` (B, G, R, X rows of `size.0 * 4` bytes) into the
+    /// texture, and takes the work from `pending` unless it waits.
+    #[allow(clippy::too_many_arguments)]
+    fn apply(
+        &mut self,
+        renderer: &mut R,
+        key: ShellKey,
+        owner: &str,
+        plan: &UploadPlan,
+        pixels: &[u8],
+        size: (u32, u32),
+        pending: &mut PendingUpload,
+    ) -> Upload {
+        let copied = match plan {
+            UploadPlan::Later => return Upload::Later,
+            UploadPlan::Nothing => Ok(()),
+            UploadPlan::Import => self.import(renderer, key, pixels, size),
+            UploadPlan::Update(rects) => match self.buffers.get_mut(&key) {
+                Some(texture) => rects.iter().try_for_each(|rect| {
+                    texture
+                        .buffer
+                        .update_from_memory(renderer, pixels, buffer_rect(rect), None)
+                }),
+                None => Ok(()),
+            },
+        };
+        *pending = PendingUpload::default();
+        self.settle(key, owner, copied)
+    }
+
+    /// A new texture holding all of `pixels`.
+    fn import(
         &mut self,
         renderer: &mut R,
         key: ShellKey,
         pixels: &[u8],
         size: (u32, u32),
-        upload: &PendingUpload,
     ) -> Result<(), R::Error> {
-        match self.buffers.get_mut(&key) {
-            Some(WindowTexture {
+        let buffer = TextureRenderBuffer::from_memory(
+            renderer,
+            pixels,
+            Fourcc::Xrgb8888,
+            (size.0 as i32, size.1 as i32),
+            false,
+            1,
+            Transform::Normal,
+            opaque(size),
+        )?;
+        self.buffers.insert(
+            key,
+            WindowTexture {
                 buffer,
-                image_size,
+                image_size: size,
                 in_place: None,
-            }) if !upload.whole && *image_size == size => {
-                for rect in &upload.damage {
-                    buffer.update_from_memory(renderer, pixels, buffer_rect(rect), None)?;
-                }
-                Ok(())
-            }
-            _ => {
-                let buffer = TextureRenderBuffer::from_memory(
-                    renderer,
-                    pixels,
-                    Fourcc::Xrgb8888,
-                    (size.0 as i32, size.1 as i32),
-                    false,
-                    1,
-                    Transform::Normal,
-                    opaque(size),
-                )?;
-                self.buffers.insert(
-                    key,
-                    WindowTexture {
-                        buffer,
-                        image_size: size,
-                        in_place: None,
-                    },
+            },
+        );
+        Ok(())
+    }
+
+    /// After a failed copy the window has no texture (it is not drawn) until its next image
+    /// or damage tries again; the frame goes on without it.
+    fn settle(&mut self, key: ShellKey, owner: &str, result: Result<(), R::Error>) -> Upload {
+        if let Err(error) = result {
+            self.buffers.remove(&key);
+            if self.failed.insert(key) {
+                warn!(
+                    owner,
+                    window = ?key,
+                    %error,
+                    "cannot copy a window's image into a texture; it is not drawn until its \
+                     next image copies (said once per window)"
                 );
-                Ok(())
             }
         }
+        Upload::Done
     }
 
     /// The window's content at `content` (output coordinates), clipped to it: while a resized
@@ -291,6 +397,7 @@ where
 
     pub fn forget(&mut self, key: ShellKey) {
         self.buffers.remove(&key);
+        self.failed.remove(&key);
     }
 }
 
@@ -324,5 +431,104 @@ mod tests {
             .iter()
             .fold(Rect::default(), |a, r| a.union(r));
         assert_eq!(all, Rect::new(0, 0, 395, 5));
+    }
+
+    fn whole() -> PendingUpload {
+        PendingUpload {
+            whole: true,
+            ..PendingUpload::default()
+        }
+    }
+
+    /// A hostile image (here fewer bytes than its size says) fails to copy: that window has no
+    /// texture and is remembered as failed (said once), and the next window is still copied.
+    #[test]
+    fn a_window_whose_image_cannot_be_copied_is_skipped_not_the_frame() {
+        let mut renderer = PixmanRenderer::new().unwrap();
+        let mut textures = WindowTextures::<PixmanRenderer>::default();
+        let mut budget = UploadBudget::new(upload_plan::UPLOAD_BYTES_PER_FRAME);
+        let (broken, good) = (ShellKey::Zone(ZoneId(0)), ShellKey::Zone(ZoneId(1)));
+        let content = Rect::new(0, 0, 64, 64);
+
+        let mut pending = whole();
+        let short = [0u8; 100];
+        let uploaded = textures.upload(
+            &mut renderer,
+            broken,
+            "work",
+            &short,
+            (64, 64),
+            &mut pending,
+            &mut budget,
+        );
+        assert_eq!(uploaded, Upload::Done);
+        assert!(
+            pending.is_empty(),
+            "the failed work is not tried again every frame"
+        );
+        assert!(textures.element(broken, content).is_none());
+        assert!(textures.failed.contains(&broken));
+
+        let pixels = vec![0x80u8; 64 * 64 * 4];
+        let mut pending = whole();
+        textures.upload(
+            &mut renderer,
+            good,
+            "web",
+            &pixels,
+            (64, 64),
+            &mut pending,
+            &mut budget,
+        );
+        assert!(textures.element(good, content).is_some());
+
+        // Its next image copies: it is drawn again.
+        let mut pending = whole();
+        textures.upload(
+            &mut renderer,
+            broken,
+            "work",
+            &pixels,
+            (64, 64),
+            &mut pending,
+            &mut budget,
+        );
+        assert!(textures.element(broken, content).is_some());
+        textures.forget(broken);
+        assert!(!textures.failed.contains(&broken));
+    }
+
+    /// Work over the frame's budget stays pending for the next frame.
+    #[test]
+    fn an_upload_over_the_budget_waits() {
+        let mut renderer = PixmanRenderer::new().unwrap();
+        let mut textures = WindowTextures::<PixmanRenderer>::default();
+        let mut budget = UploadBudget::new(64 * 64 * 4);
+        let pixels = vec![0x80u8; 64 * 64 * 4];
+        let (first, second) = (ShellKey::Zone(ZoneId(0)), ShellKey::Zone(ZoneId(1)));
+        let mut pending = whole();
+        let uploaded = textures.upload(
+            &mut renderer,
+            first,
+            "a",
+            &pixels,
+            (64, 64),
+            &mut pending,
+            &mut budget,
+        );
+        assert_eq!(uploaded, Upload::Done);
+        let mut pending = whole();
+        let uploaded = textures.upload(
+            &mut renderer,
+            second,
+            "b",
+            &pixels,
+            (64, 64),
+            &mut pending,
+            &mut budget,
+        );
+        assert_eq!(uploaded, Upload::Later);
+        assert!(pending.whole, "the work waits");
+        assert!(textures.element(second, Rect::new(0, 0, 64, 64)).is_none());
     }
 }

@@ -4,6 +4,7 @@
 //! compositor needs of them and turns their events into desktop changes (`events.rs`).
 
 pub mod events;
+pub mod pointer;
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};

@@ -6,10 +6,12 @@ pub mod credentials;
 mod damage;
 pub mod frame;
 pub mod scancode;
+mod secret_file;
 pub mod server;
 pub mod tls;
 
 pub use frame::{DamageRect, Frame, FrameRef, InputEvent};
+pub use secret_file::SecretFileError;
 pub use server::{
     spawn, Cursor, CursorImage, FrameError, RdpError, RdpServerConfig, RdpServerHandle, Security,
     ServerEvent,

@@ -5,6 +5,7 @@ pub mod client;
 pub mod credentials;
 mod damage;
 pub mod frame;
+mod read_budget;
 pub mod scancode;
 mod secret_file;
 pub mod server;

@@ -166,7 +166,8 @@ pub enum ServerEvent {
     ClientConnected { peer: SocketAddr },
     /// The logged-in client went away; the server waits for the next one.
     ClientDisconnected { peer: SocketAddr },
-    /// A connection failed to log in (wrong credentials, no TLS, timeout); already logged.
+    /// A connection failed to log in (wrong credentials, no TLS, a timeout, more data than a
+    /// login needs, a panic); already logged. Not sent for one pushed out by a newer login.
     LoginFailed { peer: SocketAddr },
 }
 

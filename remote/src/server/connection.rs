@@ -178,11 +178,7 @@ async fn serve(
     let (login_tx, mut login) = watch::channel(LoginState::Pending);
     let mut server = ctx.factory.build(id, peer, login_tx, stream.lift_handle());
     let security = ctx.security();
-    let work = catch_panic(async move {
-        let outcome = negotiate_and_run(&mut server, stream, security).await;
-        drop(server);
-        outcome
-    });
+    let work = catch_panic(async move { negotiate_and_run(&mut server, stream, security).await });
     let mut work = std::pin::pin!(work);
     let stop = async move {
         let _ = shutdown.wait_for(|stop| *stop).await;

@@ -2,6 +2,8 @@
 //! fingerprint, NLA, fast-path input) logged in to an airgui's RDP server, clicking and typing
 //! with each key press stamped in CLOCK_MONOTONIC, to compare with the agent's KEYPRESS stamps.
 
+use std::io::Write as _;
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::Path;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -24,7 +26,14 @@ const X_KEYCODE_A: u64 = 38;
 /// password file and certificate in `dir`.
 pub fn rdp_table(dir: &Path) -> String {
     let password = dir.join("rdp.pass");
-    std::fs::write(&password, format!("{PASSWORD}\n")).expect("write the password file");
+    // Mode 0600: airgui refuses a password file others can read.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&password)
+        .and_then(|mut file| writeln!(file, "{PASSWORD}"))
+        .expect("write the password file");
     format!(
         "[rdp]\nlisten = \"127.0.0.1:0\"\nuser = \"{USER}\"\npassword_file = \"{}\"\n\
          cert = \"{}\"\nkey = \"{}\"\n",

@@ -31,7 +31,6 @@ mod framebuffer;
 mod input;
 mod link;
 mod pinning;
-mod read_budget;
 mod session;
 
 use std::collections::HashMap;

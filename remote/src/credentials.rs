@@ -1,19 +1,18 @@
 //! The one account an RDP server accepts, and the password file it comes from.
 
-use std::fs;
-use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest as _, Sha256};
-use tracing::warn;
+
+use crate::secret_file::{read_secret_file, SecretFileError};
 
 /// Why a password file cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum CredentialsError {
-    #[error("cannot read the RDP password file {}: {source}", path.display())]
+    #[error("cannot use the RDP password file {}: {source}", path.display())]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        source: SecretFileError,
     },
     #[error("the RDP password file {} is empty: put the password on its first line", path.display())]
     Empty { path: PathBuf },
@@ -21,23 +20,14 @@ pub enum CredentialsError {
     NotText { path: PathBuf },
 }
 
-/// Reads a password from the first line of `path` (the line end is not part of it). Warns when
-/// other users can read the file: it holds the only secret between the RDP client and the zone.
+/// Reads a password from the first line of `path` (the line end is not part of it). Refuses the
+/// file when anyone but its owner may read or write it: it holds the only secret between the RDP
+/// client and the zone.
 pub fn read_password_file(path: &Path) -> Result<String, CredentialsError> {
-    let bytes = fs::read(path).map_err(|source| CredentialsError::Read {
+    let bytes = read_secret_file(path).map_err(|source| CredentialsError::Read {
         path: path.to_owned(),
         source,
     })?;
-    if let Ok(meta) = fs::metadata(path) {
-        let mode = meta.permissions().mode();
-        if mode & 0o077 != 0 {
-            warn!(
-                file = %path.display(),
-                mode = format!("{:o}", mode & 0o777),
-                "the RDP password file is readable by other users; run chmod 600 on it"
-            );
-        }
-    }
     let text = String::from_utf8(bytes).map_err(|_| CredentialsError::NotText {
         path: path.to_owned(),
     })?;
@@ -91,6 +81,9 @@ impl AccountCheck {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
+    use std::fs;
+    use std::os::unix::fs::PermissionsExt as _;
+
     use super::*;
 
     #[test]
@@ -108,6 +101,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("pw");
         fs::write(&path, "hunter2\n").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
         assert_eq!(read_password_file(&path).unwrap(), "hunter2");
         fs::write(&path, "with space\r\nsecond line\n").unwrap();
         assert_eq!(read_password_file(&path).unwrap(), "with space");
@@ -120,5 +114,20 @@ mod tests {
             read_password_file(&dir.path().join("missing")),
             Err(CredentialsError::Read { .. })
         ));
+    }
+
+    #[test]
+    fn a_password_file_others_can_read_is_refused_with_the_chmod_to_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rdp.pass");
+        fs::write(&path, "hunter2\n").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+        let error = read_password_file(&path).unwrap_err().to_string();
+        assert!(error.contains("RDP password file"), "{error}");
+        assert!(
+            error.contains(&format!("run `chmod 600 {}`", path.display())),
+            "{error}"
+        );
+        assert!(!error.contains("hunter2"), "{error}");
     }
 }

@@ -5,11 +5,14 @@ pub mod client;
 pub mod credentials;
 mod damage;
 pub mod frame;
+mod read_budget;
 pub mod scancode;
+mod secret_file;
 pub mod server;
 pub mod tls;
 
 pub use frame::{DamageRect, Frame, FrameRef, InputEvent};
+pub use secret_file::SecretFileError;
 pub use server::{
     spawn, Cursor, CursorImage, FrameError, RdpError, RdpServerConfig, RdpServerHandle, Security,
     ServerEvent,

@@ -7,7 +7,10 @@
 //! callback given to [`spawn`], on the server thread (so the callback should only forward, e.g.
 //! into a calloop channel).
 
+mod admission;
 mod backoff;
+mod connection;
+mod contain;
 mod cursor;
 mod damage;
 mod display;
@@ -19,18 +22,16 @@ mod session;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::rc::Rc;
-use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use ironrdp_server::{Credentials, RdpServer};
+use ironrdp_server::Credentials;
 use tracing::{info, info_span};
 
+use self::connection::ServerFactory;
 pub use self::cursor::{Cursor, CursorImage, MAX_CURSOR_SIDE};
-use self::display::Display;
 use self::framebuffer::Shared;
 pub use self::framebuffer::{FrameError, MAX_DESKTOP_SIDE};
-use self::input::InputBridge;
 use self::session::{Ctx, PasswordValidator, SessionState};
 use crate::credentials::AccountCheck;
 use crate::frame::{Frame, FrameRef, InputEvent};
@@ -165,7 +166,8 @@ pub enum ServerEvent {
     ClientConnected { peer: SocketAddr },
     /// The logged-in client went away; the server waits for the next one.
     ClientDisconnected { peer: SocketAddr },
-    /// A connection failed to log in (wrong credentials, no TLS, timeout); already logged.
+    /// A connection failed to log in (wrong credentials, no TLS, a timeout, more data than a
+    /// login needs, a panic); already logged. Not sent for one pushed out by a newer login.
     LoginFailed { peer: SocketAddr },
 }
 
@@ -215,17 +217,24 @@ impl EventSink {
 /// `initial` is the output size until the first [`RdpServerHandle::submit`]; clients see black
 /// until then. `events` gets input, resize requests and session changes.
 ///
-/// Sessions: ironrdp-server 0.13 serves one client at a time. While a client is logged in, a
-/// second connection is **refused**: its TCP connection is closed right away (before TLS; RDP has
-/// no "busy" answer, so the client reports a closed connection) and a warning names both peers.
-/// The connected client keeps its session; taking over would let anyone who reaches the port
-/// disconnect the user. When a client disconnects (or is dropped), everything keeps running and
-/// the next client can connect.
+/// Sessions: one logged-in client at a time. While a client is logged in, a new connection is
+/// **refused**: its TCP connection is closed right away (before TLS; RDP has no "busy" answer,
+/// so the client reports a closed connection) and a warning names both peers. The connected
+/// client keeps its session; taking over would let anyone who reaches the port disconnect the
+/// user. When a client disconnects (or is dropped), everything keeps running and the next client
+/// can connect.
+///
+/// Logging in: until someone is logged in, up to 8 connections log in side by side (2 per
+/// address; a newer one pushes out the oldest of the address holding the most), and new
+/// connections are rate limited per address and overall, so sockets that never log in cannot
+/// lock the owner out. What a client may send before logging in is bounded.
 ///
 /// Security: TLS always, with NLA or a password check (see [`Security`]); wrong credentials end
 /// the connection before any pixel is sent. Each failed login is logged with the peer address,
 /// and that peer's next connection waits 1 s, doubling to 30 s (other peers are not delayed). A
-/// connection that has not logged in after 30 s is closed and counts as a failure.
+/// connection that has not logged in 30 s after it started to is closed and counts as a failure.
+/// A panic in one connection's work (IronRDP included) ends that connection and is logged; the
+/// server keeps listening.
 pub fn spawn(
     config: RdpServerConfig,
     initial: (u16, u16),
@@ -264,28 +273,27 @@ pub fn spawn(
 
     let shared = Arc::new(Shared::new(width, height));
     let session = Arc::new(SessionState::default());
-    let events = EventSink::new(events);
-    let suppressed = Arc::new(AtomicBool::new(false));
-    let display = Display {
+    let factory = ServerFactory {
+        listen: config.listen,
+        security: config.security,
+        acceptor,
+        public_key: identity.public_key().to_vec(),
+        validator: Some(Arc::new(PasswordValidator {
+            check: AccountCheck::new(&config.user, &config.password),
+        })),
+        credentials: Credentials {
+            username: config.user.clone(),
+            password: config.password.clone(),
+            domain: None,
+        },
         shared: Arc::clone(&shared),
-        suppressed: Arc::clone(&suppressed),
-        events: events.clone(),
-        bounds,
         session: Arc::clone(&session),
+        events: EventSink::new(events),
+        bounds,
     };
-    let input = InputBridge::new(events.clone(), Arc::clone(&session));
-    let ctx_session = Arc::clone(&session);
     let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
     let (started_tx, started_rx) = std::sync::mpsc::sync_channel(1);
     let security = config.security;
-    let public_key = identity.public_key().to_vec();
-    let account = AccountCheck::new(&config.user, &config.password);
-    let credentials = Credentials {
-        username: config.user.clone(),
-        password: config.password.clone(),
-        domain: None,
-    };
-    let listen = config.listen;
 
     let thread = std::thread::Builder::new()
         .name("airgui-rdp".to_owned())
@@ -312,29 +320,10 @@ pub fn spawn(
                     }
                 }
             };
-            let builder = RdpServer::builder().with_addr(listen);
-            let builder = match security {
-                Security::Nla => builder.with_hybrid(acceptor, public_key),
-                Security::TlsPassword => builder.with_tls(acceptor),
-            };
-            let validator: Option<Arc<dyn ironrdp_server::CredentialValidator>> = match security {
-                Security::Nla => None,
-                Security::TlsPassword => Some(Arc::new(PasswordValidator { check: account })),
-            };
-            let mut server = builder
-                .with_input_handler(input)
-                .with_display_handler(display)
-                .with_display_suppressed_handle(suppressed)
-                .with_credential_validator(validator)
-                .build();
-            if security == Security::Nla {
-                // CredSSP's NTLM needs the password itself; the validator is TLS-mode only.
-                server.set_credentials(Some(credentials));
-            }
             let _ = started_tx.send(Ok(()));
-            let ctx = Rc::new(Ctx::new(ctx_session, events, security));
+            let ctx = Rc::new(Ctx::new(factory));
             let local = tokio::task::LocalSet::new();
-            local.block_on(&runtime, session::run(server, listener, ctx, shutdown_rx));
+            local.block_on(&runtime, session::run(listener, ctx, shutdown_rx));
             drop(local);
             runtime.shutdown_timeout(std::time::Duration::from_secs(1));
             info!("RDP server stopped");

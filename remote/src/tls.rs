@@ -7,7 +7,7 @@
 
 use std::fs::{self, DirBuilder, OpenOptions};
 use std::io::Write as _;
-use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _, PermissionsExt as _};
+use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -15,8 +15,10 @@ use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use sha2::{Digest as _, Sha256};
 use tokio_rustls::TlsAcceptor;
-use tracing::{info, warn};
+use tracing::info;
 use x509_cert::der::Decode as _;
+
+use crate::secret_file::{read_secret_file, SecretFileError};
 
 /// The name in the generated certificate's subject and SAN. Peers pin the fingerprint, not the
 /// name, so one fixed name is enough.
@@ -49,6 +51,11 @@ pub enum TlsError {
     Read {
         path: PathBuf,
         source: std::io::Error,
+    },
+    #[error("cannot use the RDP private key {}: {source}", path.display())]
+    Key {
+        path: PathBuf,
+        source: SecretFileError,
     },
     #[error("cannot write {}: {source} (check that the directory is writable)", path.display())]
     Write {
@@ -120,12 +127,11 @@ impl TlsIdentity {
 
     /// Loads an existing PEM certificate (the first one in the file) and private key.
     pub fn load(cert_path: &Path, key_path: &Path) -> Result<TlsIdentity, TlsError> {
-        warn_if_readable_by_others(key_path);
         let cert_pem = fs::read(cert_path).map_err(|source| TlsError::Read {
             path: cert_path.to_owned(),
             source,
         })?;
-        let key_pem = fs::read(key_path).map_err(|source| TlsError::Read {
+        let key_pem = read_secret_file(key_path).map_err(|source| TlsError::Key {
             path: key_path.to_owned(),
             source,
         })?;
@@ -284,22 +290,11 @@ fn write_private(path: &Path, contents: &[u8]) -> Result<(), TlsError> {
     fs::rename(&tmp, path).map_err(write_err)
 }
 
-fn warn_if_readable_by_others(key_path: &Path) {
-    if let Ok(meta) = fs::metadata(key_path) {
-        let mode = meta.permissions().mode();
-        if mode & 0o077 != 0 {
-            warn!(
-                key = %key_path.display(),
-                mode = format!("{:o}", mode & 0o777),
-                "the RDP private key is readable by other users; run chmod 600 on it"
-            );
-        }
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
+    use std::os::unix::fs::PermissionsExt as _;
+
     use super::*;
 
     #[test]
@@ -373,7 +368,29 @@ mod tests {
         let key = dir.path().join("k.pem");
         fs::write(&cert, "garbage").unwrap();
         fs::write(&key, "garbage").unwrap();
+        fs::set_permissions(&key, fs::Permissions::from_mode(0o600)).unwrap();
         let err = TlsIdentity::load_or_create(&cert, &key).unwrap_err();
         assert!(matches!(err, TlsError::Parse { .. }), "{err}");
+    }
+
+    #[test]
+    fn a_key_others_can_read_is_refused_with_the_chmod_to_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let cert = dir.path().join("c.pem");
+        let key = dir.path().join("k.pem");
+        TlsIdentity::load_or_create(&cert, &key).unwrap();
+        fs::set_permissions(&key, fs::Permissions::from_mode(0o644)).unwrap();
+        let err = TlsIdentity::load_or_create(&cert, &key).unwrap_err();
+        assert!(matches!(err, TlsError::Key { .. }), "{err}");
+        let text = err.to_string();
+        assert!(text.contains("RDP private key"), "{text}");
+        assert!(
+            text.contains(&format!("run `chmod 600 {}`", key.display())),
+            "{text}"
+        );
+        // A readable certificate is fine: it is public.
+        fs::set_permissions(&key, fs::Permissions::from_mode(0o600)).unwrap();
+        fs::set_permissions(&cert, fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(TlsIdentity::load_or_create(&cert, &key).is_ok());
     }
 }

@@ -10,48 +10,14 @@
 
 mod support;
 
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use airgui_remote::server::{Security, ServerEvent};
-use support::{connect, Got, Mode, TestServer, PASSWORD, USER};
+use support::{connect, log, Got, Mode, TestServer, PASSWORD, USER};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-/// Everything the server logs, to check what an administrator would read.
-fn log() -> Arc<Mutex<Vec<u8>>> {
-    static LOG: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    Arc::clone(LOG.get_or_init(|| {
-        let buffer = Arc::new(Mutex::new(Vec::new()));
-        let writer = Arc::clone(&buffer);
-        tracing_subscriber::fmt()
-            .with_ansi(false)
-            .with_max_level(tracing::Level::INFO)
-            .with_writer(move || Capture(Arc::clone(&writer)))
-            .init();
-        buffer
-    }))
-}
-
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        std::io::stderr().write_all(buf)?;
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 fn logged_lines(needle: &str, port: u16) -> Vec<String> {
-    let text = String::from_utf8_lossy(&log().lock().unwrap()).into_owned();
-    let port = format!("127.0.0.1:{port}");
-    text.lines()
-        .filter(|l| l.contains(needle) && l.contains(&port))
-        .map(str::to_owned)
-        .collect()
+    support::logged_lines(needle, &format!("127.0.0.1:{port}"))
 }
 
 async fn wait_failed(server: &TestServer) -> std::net::SocketAddr {

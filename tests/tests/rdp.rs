@@ -6,6 +6,7 @@
 // Test helpers fail the test loudly; that is what unwrap, expect and indexing are for here.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpStream};
 use std::time::{Duration, Instant};
 
 use airgui_e2e::*;
@@ -565,6 +566,31 @@ fn a_client_offering_only_standard_rdp_security_is_refused() {
             "offered protocols 0x0; 0 is standard RDP security",
         );
     }
+}
+
+/// A TCP connection to `server` from the loopback address `source` (any of 127.0.0.0/8), as a
+/// client elsewhere on the network would make.
+fn tcp_from(source: Ipv4Addr, server: SocketAddr) -> TcpStream {
+    use rustix::net::{bind, connect, socket, AddressFamily, SocketType};
+    let fd = socket(AddressFamily::INET, SocketType::STREAM, None).unwrap();
+    bind(&fd, &SocketAddr::V4(SocketAddrV4::new(source, 0))).unwrap();
+    connect(&fd, &server).unwrap();
+    TcpStream::from(fd)
+}
+
+#[test]
+fn freerdp_logs_in_while_twenty_sockets_sit_in_the_login() {
+    let (airgui, _work, window, xvfb) = one_window_desktop("nla");
+    let server: SocketAddr = airgui.rdp_address().parse().unwrap();
+    // Twenty connections from twenty other addresses that never say a word.
+    let idle: Vec<TcpStream> = (1..=20)
+        .map(|n| tcp_from(Ipv4Addr::new(127, 0, 2, n), server))
+        .collect();
+    let client = connect(&airgui, &xvfb);
+    wait_desktop(&airgui, &xvfb, &client, &desktop_samples(&[window]));
+    let logged_in = airgui.rdp_client().expect("xfreerdp is logged in");
+    assert!(logged_in.starts_with("127.0.0.1:"), "{logged_in}");
+    drop(idle);
 }
 
 /// The demo agent's bouncing square is yellow.

@@ -19,7 +19,8 @@ pub struct RdpConfig {
     pub listen: SocketAddr,
     /// The one account that may log in.
     pub user: String,
-    /// A file whose first line is the password (keep it mode 0600).
+    /// A file whose first line is the password; refused unless only its owner can read it
+    /// (mode 0600).
     pub password_file: PathBuf,
     #[serde(default)]
     pub security: RdpSecurity,

@@ -16,7 +16,8 @@ pub struct ZoneLinkConfig {
     /// The slave's RDP listener, `host:port`.
     pub address: String,
     pub user: String,
-    /// A file whose first line is the password (keep it mode 0600).
+    /// A file whose first line is the password; refused unless only its owner can read it
+    /// (mode 0600).
     pub password_file: PathBuf,
     /// The slave's certificate, `sha256:AB:CD:...` as `airgui msg rdp` prints it on the slave.
     pub fingerprint: String,

@@ -28,8 +28,8 @@ use tokio_rustls::client::TlsStream;
 use tracing::{debug, info};
 
 use super::ainput::AInputClient;
-use super::read_budget::{ReadBudget, LOGIN_READ_BUDGET};
 use super::{pinning, LinkError, ZoneLinkConfig};
+use crate::read_budget::{ReadBudget, LOGIN_READ_BUDGET};
 
 /// How long a TCP connection may take to be accepted.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);

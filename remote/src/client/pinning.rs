@@ -16,7 +16,7 @@ use rustls::{CertificateError, DigitallySignedStruct, OtherError, SignatureSchem
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
-use super::read_budget::ReadBudget;
+use crate::read_budget::ReadBudget;
 use x509_cert::der::Decode as _;
 
 use super::LinkError;

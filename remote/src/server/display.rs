@@ -3,60 +3,117 @@
 //! ready to write. Nothing is queued per frame, so a slow client only makes updates bigger.
 
 use std::collections::VecDeque;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ironrdp_displaycontrol::pdu::DisplayControlMonitorLayout;
 use ironrdp_server::{DesktopSize, DisplayUpdate, RdpServerDisplay, RdpServerDisplayUpdates};
+use tokio::sync::watch;
 use tracing::{debug, info};
 
 use super::cursor::cursor_update;
 use super::damage::Damage;
 use super::framebuffer::{bitmap_update, Shared};
-use super::session::SessionState;
+use super::session::{refuse_busy, Activation, SessionState};
 use super::{EventSink, ServerEvent, SizeBounds};
 use crate::frame::DamageRect;
+use crate::read_budget::BudgetLift;
 
 /// While the client has asked for no output, the stream looks at the flag this often (the server
 /// clears it without telling anyone).
 const SUPPRESSED_POLL: Duration = Duration::from_millis(200);
 
-/// ironrdp-server's display handler: one per server, asked for a fresh [`Updates`] stream on
-/// every activation (each new client, and again after every resize).
+/// How far one connection's login got; its display handler sees the session start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LoginState {
+    Pending,
+    LoggedIn,
+    /// It reached its session while another client was logged in, and was refused.
+    Refused,
+}
+
+/// The connection a [`Display`] serves, and what it tells when that connection logs in.
+pub(crate) struct ConnectionLogin {
+    pub(crate) id: u64,
+    pub(crate) peer: SocketAddr,
+    pub(crate) state: watch::Sender<LoginState>,
+    /// The limit on what the client may send before logging in, lifted once it has.
+    pub(crate) budget: BudgetLift,
+}
+
+/// ironrdp-server's display handler, one per connection: asked for a fresh [`Updates`] stream
+/// on every activation (the login, and again after every resize).
 pub(crate) struct Display {
     pub(crate) shared: Arc<Shared>,
     pub(crate) suppressed: Arc<AtomicBool>,
     pub(crate) events: EventSink,
     pub(crate) bounds: SizeBounds,
     pub(crate) session: Arc<SessionState>,
+    pub(crate) connection: ConnectionLogin,
+    /// The desktop size this connection was told about, which can lag behind the framebuffer's
+    /// while a resize is on its way. The acceptor, the encoder and the update stream must all
+    /// use this one, or updates land outside the client's desktop.
+    pub(crate) negotiated: Arc<Mutex<Option<(u16, u16)>>>,
+}
+
+impl Display {
+    /// The negotiated size: fixed at the first query, then changed only by the resizes the
+    /// update stream announces.
+    fn negotiated_size(&self) -> (u16, u16) {
+        let live = self.shared.size();
+        *lock(&self.negotiated).get_or_insert(live)
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[async_trait::async_trait]
 impl RdpServerDisplay for Display {
     async fn size(&mut self) -> DesktopSize {
-        let (width, height) = self.shared.negotiated_size(self.session.connection());
+        let (width, height) = self.negotiated_size();
         DesktopSize { width, height }
     }
 
     async fn updates(&mut self) -> anyhow::Result<Box<dyn RdpServerDisplayUpdates>> {
+        let ConnectionLogin {
+            id,
+            peer,
+            state,
+            budget,
+        } = &self.connection;
+        match self.session.activate(*id, *peer) {
+            Activation::Busy(client) => {
+                refuse_busy(*peer, client);
+                state.send_replace(LoginState::Refused);
+                anyhow::bail!("another client is logged in");
+            }
+            Activation::First => {
+                budget.lift();
+                state.send_replace(LoginState::LoggedIn);
+                info!(%peer, "RDP client logged in");
+                self.events
+                    .emit(ServerEvent::ClientConnected { peer: *peer });
+            }
+            Activation::Again => {}
+        }
         // The server made a fresh encoder with no cached framebuffer: the client needs
         // everything, and its pointer shape, again.
-        let connection = self.session.connection();
-        let client_size = self.shared.negotiated_size(connection);
+        let client_size = self.negotiated_size();
         {
             let mut state = self.shared.lock();
             state.pending.mark_full();
             state.cursor_dirty = true;
         }
-        if let Some(peer) = self.session.mark_activated() {
-            info!(%peer, "RDP client logged in");
-            self.events.emit(ServerEvent::ClientConnected { peer });
-        }
         Ok(Box::new(Updates {
             shared: Arc::clone(&self.shared),
             suppressed: Arc::clone(&self.suppressed),
-            connection,
+            negotiated: Arc::clone(&self.negotiated),
             client_size,
             queue: VecDeque::new(),
             first_sent: false,
@@ -98,7 +155,8 @@ impl RdpServerDisplay for Display {
 pub(crate) struct Updates {
     shared: Arc<Shared>,
     suppressed: Arc<AtomicBool>,
-    connection: u64,
+    /// The connection's negotiated size, updated when a resize is announced.
+    negotiated: Arc<Mutex<Option<(u16, u16)>>>,
     /// The desktop size this activation was negotiated at.
     client_size: (u16, u16),
     queue: VecDeque<DisplayUpdate>,
@@ -119,7 +177,7 @@ impl Updates {
             // The output changed size: the server deactivates and reactivates the client at the
             // new size, then asks for a new stream, which starts with a full frame.
             self.client_size = size;
-            state.negotiated = Some((self.connection, size));
+            *lock(&self.negotiated) = Some(size);
             self.queue.push_back(DisplayUpdate::Resize(DesktopSize {
                 width: size.0,
                 height: size.1,
@@ -200,7 +258,7 @@ mod tests {
         Updates {
             shared: Arc::clone(shared),
             suppressed: Arc::new(AtomicBool::new(false)),
-            connection: 1,
+            negotiated: Arc::default(),
             client_size: size,
             queue: VecDeque::new(),
             first_sent: false,
@@ -298,10 +356,46 @@ mod tests {
         assert_eq!(&b.data[70 * 4..71 * 4], &[0, 0, 0, 0]);
     }
 
-    #[test]
-    fn a_connection_keeps_its_size_until_a_resize_is_announced() {
+    fn display_for(
+        shared: &Arc<Shared>,
+        session: &Arc<SessionState>,
+        id: u64,
+    ) -> (Display, watch::Receiver<LoginState>) {
+        let (state, login) = watch::channel(LoginState::Pending);
+        let display = Display {
+            shared: Arc::clone(shared),
+            suppressed: Arc::new(AtomicBool::new(false)),
+            events: EventSink::new(Box::new(|_| {})),
+            bounds: SizeBounds {
+                min_width: 4,
+                min_height: 1,
+                max_width: 8000,
+                max_height: 8000,
+            },
+            session: Arc::clone(session),
+            connection: ConnectionLogin {
+                id,
+                peer: SocketAddr::from(([192, 0, 2, 1], 1000 + u16::try_from(id).unwrap())),
+                state,
+                budget: BudgetLift::default(),
+            },
+            negotiated: Arc::default(),
+        };
+        (display, login)
+    }
+
+    #[tokio::test]
+    async fn a_connection_keeps_its_size_until_a_resize_is_announced() {
         let shared = Arc::new(Shared::new(64, 32));
-        assert_eq!(shared.negotiated_size(1), (64, 32));
+        let session = Arc::new(SessionState::default());
+        let (mut display, _login) = display_for(&shared, &session, 1);
+        assert_eq!(
+            display.size().await,
+            DesktopSize {
+                width: 64,
+                height: 32
+            }
+        );
         let pixels = solid(72, 40, 72 * 4, [1, 1, 1, 0]);
         let frame = FrameRef {
             width: 72,
@@ -311,12 +405,18 @@ mod tests {
             damage: &[],
         };
         shared.submit(frame).unwrap();
-        // The acceptor and the encoder of connection 1 still see the size it was told about.
-        assert_eq!(shared.negotiated_size(1), (64, 32));
+        // The acceptor and the encoder of this connection still see the size it was told about.
+        assert_eq!(
+            display.size().await,
+            DesktopSize {
+                width: 64,
+                height: 32
+            }
+        );
         let mut updates = Updates {
             shared: Arc::clone(&shared),
             suppressed: Arc::new(AtomicBool::new(false)),
-            connection: 1,
+            negotiated: Arc::clone(&display.negotiated),
             client_size: (64, 32),
             queue: VecDeque::new(),
             first_sent: false,
@@ -329,9 +429,40 @@ mod tests {
                 height: 40
             })]
         ));
-        assert_eq!(shared.negotiated_size(1), (72, 40));
+        assert_eq!(
+            display.size().await,
+            DesktopSize {
+                width: 72,
+                height: 40
+            }
+        );
         // A new connection starts from the live size.
-        assert_eq!(shared.negotiated_size(2), (72, 40));
+        let (mut other, _login) = display_for(&shared, &session, 2);
+        assert_eq!(
+            other.size().await,
+            DesktopSize {
+                width: 72,
+                height: 40
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn a_second_connection_reaching_its_session_is_refused() {
+        let shared = Arc::new(Shared::new(64, 32));
+        let session = Arc::new(SessionState::default());
+        let (mut first, first_login) = display_for(&shared, &session, 1);
+        let (mut second, second_login) = display_for(&shared, &session, 2);
+        assert!(first.updates().await.is_ok());
+        assert_eq!(*first_login.borrow(), LoginState::LoggedIn);
+        assert!(second.updates().await.is_err());
+        assert_eq!(*second_login.borrow(), LoginState::Refused);
+        // The first is reactivated after a resize as before; the second never took over.
+        assert!(first.updates().await.is_ok());
+        assert_eq!(session.client(), Some(first.connection.peer));
+        assert!(!session.input_allowed(2));
+        assert!(session.end(1));
+        assert!(session.input_allowed(2));
     }
 
     #[test]

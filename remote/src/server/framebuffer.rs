@@ -52,10 +52,6 @@ pub(crate) struct DisplayState {
     pub(super) pending: PendingDamage,
     pub(super) cursor: Cursor,
     pub(super) cursor_dirty: bool,
-    /// The size the current connection (by id) was told about, which can lag behind `width` x
-    /// `height` while a resize is on its way. The acceptor, the encoder and the update stream
-    /// must all use this one, or updates land outside the client's desktop.
-    pub(super) negotiated: Option<(u64, (u16, u16))>,
     pub(super) shutdown: bool,
 }
 
@@ -76,7 +72,6 @@ impl Shared {
                 pending: PendingDamage::default(),
                 cursor: Cursor::Default,
                 cursor_dirty: true,
-                negotiated: None,
                 shutdown: false,
             }),
             notify: Notify::new(),
@@ -93,20 +88,6 @@ impl Shared {
     pub(crate) fn size(&self) -> (u16, u16) {
         let state = self.lock();
         (state.width, state.height)
-    }
-
-    /// The desktop size for connection `connection`: fixed at its first query, then changed only
-    /// by the resizes the update stream announces.
-    pub(crate) fn negotiated_size(&self, connection: u64) -> (u16, u16) {
-        let mut state = self.lock();
-        match state.negotiated {
-            Some((id, size)) if id == connection => size,
-            _ => {
-                let size = (state.width, state.height);
-                state.negotiated = Some((connection, size));
-                size
-            }
-        }
     }
 
     /// Copies the damaged rectangles of `frame` into the framebuffer and adds them to the pending

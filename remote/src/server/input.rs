@@ -25,7 +25,8 @@ use super::{EventSink, ServerEvent};
 use crate::frame::{InputEvent, BTN_EXTRA, BTN_LEFT, BTN_MIDDLE, BTN_RIGHT, BTN_SIDE};
 use crate::scancode::{to_evdev, Scancode};
 
-/// ironrdp-server's input handler: translates and hands each event to the compositor's callback.
+/// ironrdp-server's input handler, one per connection: translates and hands each event to the
+/// compositor's callback, unless another client is logged in.
 pub(crate) struct InputBridge {
     events: EventSink,
     session: Arc<SessionState>,
@@ -34,41 +35,39 @@ pub(crate) struct InputBridge {
 }
 
 impl InputBridge {
-    pub(crate) fn new(events: EventSink, session: Arc<SessionState>) -> Self {
+    pub(crate) fn new(events: EventSink, session: Arc<SessionState>, connection: u64) -> Self {
         Self {
             events,
             session,
-            connection: 0,
+            connection,
             translator: Translator::default(),
         }
     }
 
-    /// The handler outlives connections; half a surrogate pair or the last position must not.
-    fn translator(&mut self) -> &mut Translator {
-        let connection = self.session.connection();
-        if connection != self.connection {
-            self.connection = connection;
-            self.translator.reset();
-        }
-        &mut self.translator
-    }
-
     fn emit(&self, event: Option<InputEvent>) {
-        if let Some(event) = event {
-            trace!(?event, "RDP input");
-            self.events.emit(ServerEvent::Input(event));
+        let Some(event) = event else {
+            return;
+        };
+        if !self.session.input_allowed(self.connection) {
+            debug!(
+                ?event,
+                "input from an RDP connection that is not the session; dropped"
+            );
+            return;
         }
+        trace!(?event, "RDP input");
+        self.events.emit(ServerEvent::Input(event));
     }
 }
 
 impl RdpServerInputHandler for InputBridge {
     fn keyboard(&mut self, event: KeyboardEvent) {
-        let event = self.translator().keyboard(event);
+        let event = self.translator.keyboard(event);
         self.emit(event);
     }
 
     fn mouse(&mut self, event: MouseEvent) {
-        let event = self.translator().mouse(event);
+        let event = self.translator.mouse(event);
         self.emit(event);
     }
 }
@@ -83,11 +82,6 @@ pub(crate) struct Translator {
 }
 
 impl Translator {
-    /// Forgets per-client state, for the next client.
-    pub(crate) fn reset(&mut self) {
-        *self = Self::default();
-    }
-
     pub(crate) fn keyboard(&mut self, event: KeyboardEvent) -> Option<InputEvent> {
         match event {
             KeyboardEvent::Pressed { code, extended } => key(code, extended, true),
@@ -294,7 +288,8 @@ mod tests {
             })
         );
         assert_eq!(t.mouse(MouseEvent::RelMove { x: 0, y: 0 }), None);
-        t.reset();
+        // A new connection's translator starts without the last position.
+        t = Translator::default();
         assert_eq!(
             t.mouse(MouseEvent::Move { x: 10, y: 20 }),
             Some(InputEvent::PointerMotion { x: 10, y: 20 })

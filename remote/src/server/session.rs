@@ -1,100 +1,123 @@
-//! Connections: our own accept loop in front of ironrdp-server's `run_connection`, so that we
-//! decide what a second client, a password guesser or a stalled handshake gets.
+//! Connections: our own accept loop, in front of one ironrdp-server per connection, so that we
+//! decide what a second client, a password guesser, a flood or a stalled handshake gets.
 //!
-//! * One client at a time (ironrdp-server 0.13 holds `&mut RdpServer` for a whole session). A
-//!   client that connects while another is logged in is refused: its TCP connection is closed at
-//!   once and a warning names both peers. The connected client is never disturbed.
-//! * A peer whose last logins failed waits before it is served (see [`super::backoff`]); the wait
-//!   happens in a task of its own, so other peers are not held up.
-//! * A connection must log in within [`LOGIN_TIMEOUT`], or it is closed and counted as failed:
-//!   otherwise one silent TCP connection would hold the only slot forever.
+//! * One *logged-in* client at a time. While one is, a new connection is refused: its TCP
+//!   connection is closed at once and a warning names both peers. The connected client is never
+//!   disturbed.
+//! * Until then, several connections may log in side by side (see [`super::admission`]), each on
+//!   its own ironrdp-server, so that a connection that never logs in cannot hold the owner out.
+//!   The first to log in gets the session; one still logging in then is refused when it gets
+//!   there, the same way.
+//! * A peer whose last logins failed waits before it is served (see [`super::backoff`]), in a
+//!   task of its own, one connection per peer, so other peers are not held up.
+//! * A connection must log in within [`LOGIN_TIMEOUT`] of starting to, or it is closed and
+//!   counted as failed.
+//! * A panic in a connection's work ends that connection and is logged; the server keeps going.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::net::SocketAddr;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use ironrdp_server::{
-    CredentialDecision, CredentialValidationError, CredentialValidator, Credentials, RdpServer,
+    CredentialDecision, CredentialValidationError, CredentialValidator, Credentials,
 };
-use tokio::io::AsyncWriteExt as _;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, watch};
-use tracing::{debug, info, info_span, warn, Instrument as _};
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinSet;
+use tracing::{error, warn};
 
-use super::backoff::Backoff;
-use super::negotiation::{failure_pdu, offered_protocols, read_request, refusal, Prefixed};
-use super::{EventSink, Security, ServerEvent};
+use super::admission::{Admission, RefusalLog};
+use super::backoff::{Backoff, PeerKey};
+use super::connection::{self, ServerFactory};
+use super::{EventSink, Security};
 use crate::credentials::AccountCheck;
 
-/// How long a connection may take from TCP accept to a logged-in session.
+/// How long a connection may take from starting to log in to a logged-in session.
 pub(crate) const LOGIN_TIMEOUT: Duration = Duration::from_secs(30);
-/// Connections sitting out a backoff delay at once; more are closed straight away.
-const MAX_WAITING: usize = 16;
 /// After shutdown is asked for, how long a session gets to end cleanly.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
+pub(crate) const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
-/// Who is connected, shared by the accept loop, the display handler and the compositor's handle.
+/// Who is logged in, shared by the accept loop, each connection's handlers and the compositor's
+/// handle.
 #[derive(Debug, Default)]
 pub(crate) struct SessionState {
-    peer: Mutex<Option<SocketAddr>>,
-    activated: AtomicBool,
-    connection: AtomicU64,
+    /// The logged-in connection: its id and peer.
+    active: Mutex<Option<(u64, SocketAddr)>>,
+    next_id: AtomicU64,
+}
+
+/// What [`SessionState::activate`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Activation {
+    /// This connection just logged in.
+    First,
+    /// It is reactivated (after a resize); nothing changes.
+    Again,
+    /// Another client is logged in.
+    Busy(SocketAddr),
 }
 
 impl SessionState {
-    fn begin(&self, peer: SocketAddr) {
-        *self
-            .peer
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(peer);
-        self.activated.store(false, Ordering::SeqCst);
-        self.connection.fetch_add(1, Ordering::SeqCst);
-    }
-
-    /// Called on each activation; returns the peer the first time for this connection.
-    pub(crate) fn mark_activated(&self) -> Option<SocketAddr> {
-        if self.activated.swap(true, Ordering::SeqCst) {
-            return None;
-        }
-        self.current_peer()
-    }
-
-    /// Ends the connection; returns whether it had logged in.
-    fn end(&self) -> bool {
-        *self
-            .peer
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
-        self.activated.swap(false, Ordering::SeqCst)
-    }
-
-    fn current_peer(&self) -> Option<SocketAddr> {
-        *self
-            .peer
+    fn active(&self) -> std::sync::MutexGuard<'_, Option<(u64, SocketAddr)>> {
+        self.active
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The logged-in client, if any.
-    pub(crate) fn client(&self) -> Option<SocketAddr> {
-        if self.activated.load(Ordering::SeqCst) {
-            self.current_peer()
-        } else {
-            None
+    /// An id for a new connection, so per-connection state can tell connections apart.
+    pub(crate) fn new_connection(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Connection `id` reached its session (called on each activation).
+    pub(crate) fn activate(&self, id: u64, peer: SocketAddr) -> Activation {
+        let mut active = self.active();
+        match *active {
+            None => {
+                *active = Some((id, peer));
+                Activation::First
+            }
+            Some((current, _)) if current == id => Activation::Again,
+            Some((_, other)) => Activation::Busy(other),
         }
     }
 
-    fn is_activated(&self) -> bool {
-        self.activated.load(Ordering::SeqCst)
+    /// Connection `id` ended; returns whether it was the logged-in one.
+    pub(crate) fn end(&self, id: u64) -> bool {
+        let mut active = self.active();
+        if matches!(*active, Some((current, _)) if current == id) {
+            *active = None;
+            true
+        } else {
+            false
+        }
     }
 
-    /// Changes with every new connection, so per-client state elsewhere can reset itself.
-    pub(crate) fn connection(&self) -> u64 {
-        self.connection.load(Ordering::SeqCst)
+    /// Whether input from connection `id` may reach the compositor: not while another client is
+    /// logged in (the input a client sends while its login finishes is let through).
+    pub(crate) fn input_allowed(&self, id: u64) -> bool {
+        match *self.active() {
+            None => true,
+            Some((current, _)) => current == id,
+        }
     }
+
+    /// The logged-in client, if any.
+    pub(crate) fn client(&self) -> Option<SocketAddr> {
+        self.active().map(|(_, peer)| peer)
+    }
+}
+
+/// Logs the refusal of a client because `client` is logged in.
+pub(crate) fn refuse_busy(peer: SocketAddr, client: SocketAddr) {
+    warn!(
+        %peer,
+        connected = %client,
+        "refusing an RDP client: another client is logged in (one session at a time)"
+    );
 }
 
 /// The password check for TLS-only security (with NLA, CredSSP checks the password instead).
@@ -119,67 +142,54 @@ impl CredentialValidator for PasswordValidator {
     }
 }
 
-/// What the accept loop and the session loop share (all on the server thread).
+/// What the accept loop and the connections share (all on the server thread).
 pub(crate) struct Ctx {
-    pub(crate) session: Arc<SessionState>,
-    pub(crate) events: EventSink,
-    pub(crate) security: Security,
-    backoff: RefCell<Backoff>,
-    busy: Cell<bool>,
-    waiting: Cell<usize>,
+    pub(crate) factory: ServerFactory,
+    pub(crate) backoff: RefCell<Backoff>,
+    pub(crate) admission: RefCell<Admission<Rc<Notify>>>,
+    /// The peers with a connection sitting out a backoff delay.
+    pub(crate) waiting: RefCell<Vec<PeerKey>>,
+    refusals: RefCell<RefusalLog>,
 }
 
 impl Ctx {
-    pub(crate) fn new(session: Arc<SessionState>, events: EventSink, security: Security) -> Self {
+    pub(crate) fn new(factory: ServerFactory) -> Self {
         Self {
-            session,
-            events,
-            security,
+            factory,
             backoff: RefCell::new(Backoff::default()),
-            busy: Cell::new(false),
-            waiting: Cell::new(0),
+            admission: RefCell::new(Admission::default()),
+            waiting: RefCell::new(Vec::new()),
+            refusals: RefCell::new(RefusalLog::default()),
         }
     }
-}
 
-/// Serves connections until `shutdown` turns true. Must run inside a `LocalSet`.
-pub(crate) async fn run(
-    mut server: RdpServer,
-    listener: TcpListener,
-    ctx: Rc<Ctx>,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    let (admitted_tx, mut admitted_rx) = mpsc::unbounded_channel();
-    tokio::task::spawn_local(accept_loop(
-        listener,
-        Rc::clone(&ctx),
-        admitted_tx,
-        shutdown.clone(),
-    ));
-    loop {
-        let next = tokio::select! {
-            _ = shutdown.wait_for(|stop| *stop) => None,
-            next = admitted_rx.recv() => next,
-        };
-        let Some((stream, peer)) = next else {
-            break;
-        };
-        serve_one(&mut server, stream, peer, &ctx, shutdown.clone())
-            .instrument(info_span!("rdp_client", %peer))
-            .await;
-        ctx.busy.set(false);
+    pub(crate) fn events(&self) -> &EventSink {
+        &self.factory.events
+    }
+
+    pub(crate) fn session(&self) -> &SessionState {
+        &self.factory.session
+    }
+
+    pub(crate) fn security(&self) -> Security {
+        self.factory.security
     }
 }
 
-async fn accept_loop(
-    listener: TcpListener,
-    ctx: Rc<Ctx>,
-    admitted: mpsc::UnboundedSender<(TcpStream, SocketAddr)>,
-    mut shutdown: watch::Receiver<bool>,
-) {
+/// Serves connections until `shutdown` turns true, then gives the running ones
+/// [`SHUTDOWN_GRACE`] to end. Must run inside a `LocalSet`.
+pub(crate) async fn run(listener: TcpListener, ctx: Rc<Ctx>, mut shutdown: watch::Receiver<bool>) {
+    let mut connections = JoinSet::new();
     loop {
         let accepted = tokio::select! {
-            _ = shutdown.wait_for(|stop| *stop) => return,
+            _ = shutdown.wait_for(|stop| *stop) => break,
+            Some(joined) = connections.join_next(), if !connections.is_empty() => {
+                // Each connection contains its own panics; this would be one in our bookkeeping.
+                if let Err(failure) = joined {
+                    error!(%failure, "an RDP connection task failed");
+                }
+                continue;
+            }
             accepted = listener.accept() => accepted,
         };
         let (stream, peer) = match accepted {
@@ -191,153 +201,30 @@ async fn accept_loop(
                 continue;
             }
         };
-        if ctx.waiting.get() >= MAX_WAITING {
-            warn!(%peer, "too many RDP connections waiting after failed logins; closed");
-            continue;
-        }
-        tokio::task::spawn_local(admit(stream, peer, Rc::clone(&ctx), admitted.clone()));
-    }
-}
-
-async fn admit(
-    stream: TcpStream,
-    peer: SocketAddr,
-    ctx: Rc<Ctx>,
-    admitted: mpsc::UnboundedSender<(TcpStream, SocketAddr)>,
-) {
-    let wait = ctx.backoff.borrow_mut().wait_for(peer.ip(), Instant::now());
-    if !wait.is_zero() {
-        info!(%peer, ?wait, "delaying an RDP client after failed logins");
-        ctx.waiting.set(ctx.waiting.get() + 1);
-        tokio::time::sleep(wait).await;
-        ctx.waiting.set(ctx.waiting.get().saturating_sub(1));
-    }
-    if ctx.busy.get() {
-        warn!(
-            %peer,
-            connected = ?ctx.session.current_peer(),
-            "refusing an RDP client: another client is connected (one session at a time)"
-        );
-        return;
-    }
-    ctx.busy.set(true);
-    if admitted.send((stream, peer)).is_err() {
-        ctx.busy.set(false);
-    }
-}
-
-async fn serve_one(
-    server: &mut RdpServer,
-    stream: TcpStream,
-    peer: SocketAddr,
-    ctx: &Ctx,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    let _ = stream.set_nodelay(true);
-    ctx.session.begin(peer);
-    debug!("RDP connection accepted");
-    let session = Arc::clone(&ctx.session);
-    let login_deadline = async move {
-        tokio::time::sleep(LOGIN_TIMEOUT).await;
-        if session.is_activated() {
-            std::future::pending::<()>().await;
-        }
-    };
-    let stop = async move {
-        let _ = shutdown.wait_for(|stop| *stop).await;
-        tokio::time::sleep(SHUTDOWN_GRACE).await;
-    };
-    let security = ctx.security;
-    let connection = async move {
-        let mut stream = stream;
-        let request = match read_request(&mut stream).await {
-            Ok(request) => request,
-            Err(error) => return Outcome::Ended(Err(error.into())),
-        };
-        if let Some(offered) = offered_protocols(&request) {
-            if let Some(code) = refusal(security, offered) {
-                let _ = stream.write_all(&failure_pdu(code)).await;
-                let _ = stream.shutdown().await;
-                return Outcome::Refused(match security {
-                    Security::Nla => format!(
-                        "the client does not offer NLA (CredSSP), which this server requires \
-                         (offered protocols {offered:#x}; 0 is standard RDP security)"
-                    ),
-                    Security::TlsPassword => format!(
-                        "the client does not offer TLS, which this server requires \
-                         (offered protocols {offered:#x}; 0 is standard RDP security)"
-                    ),
-                });
-            }
-        }
-        Outcome::Ended(server.run_connection(Prefixed::new(request, stream)).await)
-    };
-    let outcome = tokio::select! {
-        outcome = connection => outcome,
-        () = login_deadline => Outcome::LoginTimeout,
-        () = stop => Outcome::Stopped,
-    };
-    let logged_in = ctx.session.end();
-    if logged_in {
-        ctx.backoff.borrow_mut().record_success(peer.ip());
-        match outcome {
-            Outcome::Ended(Err(error)) => {
-                info!(
-                    error = format!("{error:#}"),
-                    "RDP client disconnected with an error"
+        let now = Instant::now();
+        let admitted = ctx.admission.borrow_mut().arrive(peer.ip(), now);
+        if let Err(limit) = admitted {
+            if let Some(unlogged) = ctx.refusals.borrow_mut().note(now) {
+                warn!(
+                    %peer,
+                    "refusing an RDP connection: {limit} ({unlogged} more refused since this \
+                     was last logged)"
                 );
             }
-            _ => info!("RDP client disconnected"),
+            continue;
         }
-        ctx.events.emit(ServerEvent::ClientDisconnected { peer });
-        return;
-    }
-    if matches!(outcome, Outcome::Stopped) {
-        return;
-    }
-    let reason = match &outcome {
-        Outcome::Ended(Ok(())) => {
-            "closed before logging in (TLS handshake failed or the client gave up)".to_owned()
+        if let Some(client) = ctx.session().client() {
+            refuse_busy(peer, client);
+            continue;
         }
-        Outcome::Ended(Err(error)) => describe_failure(error),
-        Outcome::LoginTimeout => format!("did not log in within {} s", LOGIN_TIMEOUT.as_secs()),
-        Outcome::Refused(reason) => reason.clone(),
-        Outcome::Stopped => String::new(),
-    };
-    if let Outcome::Ended(Err(error)) = &outcome {
-        debug!(error = format!("{error:#}"), "RDP login failure details");
+        connections.spawn_local(connection::handle(
+            stream,
+            peer,
+            Rc::clone(&ctx),
+            shutdown.clone(),
+        ));
     }
-    let next_delay = ctx
-        .backoff
-        .borrow_mut()
-        .record_failure(peer.ip(), Instant::now());
-    warn!(%peer, %reason, ?next_delay, "RDP login failed");
-    ctx.events.emit(ServerEvent::LoginFailed { peer });
-}
-
-enum Outcome {
-    Ended(anyhow::Result<()>),
-    /// Refused before ironrdp-server saw it (no acceptable security offered).
-    Refused(String),
-    LoginTimeout,
-    Stopped,
-}
-
-/// A short reason for the log, from the error chain ironrdp returns.
-fn describe_failure(error: &anyhow::Error) -> String {
-    let text = format!("{error:#}").to_lowercase();
-    let credential_words = [
-        "credential",
-        "credssp",
-        "logon",
-        "invalid username",
-        "access denied",
-    ];
-    if credential_words.iter().any(|w| text.contains(w)) {
-        "wrong user name or password".to_owned()
-    } else if text.contains("security protocol mismatch") {
-        "the client offered no TLS (standard RDP security is refused)".to_owned()
-    } else {
-        format!("handshake failed: {error:#}")
-    }
+    drop(listener);
+    let drained = async { while connections.join_next().await.is_some() {} };
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE * 2, drained).await;
 }

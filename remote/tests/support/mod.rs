@@ -10,8 +10,8 @@
     missing_debug_implementations
 )]
 
-use std::net::SocketAddr;
-use std::sync::mpsc;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use airgui_remote::frame::{DamageRect, FrameRef};
@@ -31,7 +31,8 @@ use ironrdp_server::PixelFormat;
 use ironrdp_session::image::DecodedImage;
 use ironrdp_session::{fast_path, ActiveStage, ActiveStageBuilder, ActiveStageOutput};
 use ironrdp_tokio::{FramedWrite as _, TokioFramed};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::{TcpSocket, TcpStream};
 
 pub const USER: &str = "alice";
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -53,6 +54,15 @@ pub struct TestServer {
 
 impl TestServer {
     pub fn start(security: Security) -> Self {
+        Self::start_with_hook(security, |_| {})
+    }
+
+    /// A server whose event callback first calls `hook`, as the compositor's callback would run
+    /// on the server thread.
+    pub fn start_with_hook(
+        security: Security,
+        hook: impl Fn(&ServerEvent) + Send + 'static,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut config = RdpServerConfig::new(
             "127.0.0.1:0".parse().unwrap(),
@@ -67,6 +77,7 @@ impl TestServer {
             config,
             (WIDTH, HEIGHT),
             Box::new(move |event| {
+                hook(&event);
                 let _ = tx.send(event);
             }),
         )
@@ -518,4 +529,80 @@ impl LaggyRelay {
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
+}
+
+/// Everything the servers of this test binary log, to check what an administrator would read.
+pub fn log() -> Arc<Mutex<Vec<u8>>> {
+    static LOG: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    Arc::clone(LOG.get_or_init(|| {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let writer = Arc::clone(&buffer);
+        tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_max_level(tracing::Level::INFO)
+            .with_writer(move || Capture(Arc::clone(&writer)))
+            .init();
+        buffer
+    }))
+}
+
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        std::io::stderr().write_all(buf)?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The logged lines that contain `needle` and `peer` (an address, or an address and port).
+pub fn logged_lines(needle: &str, peer: &str) -> Vec<String> {
+    let text = String::from_utf8_lossy(&log().lock().unwrap()).into_owned();
+    text.lines()
+        .filter(|l| l.contains(needle) && l.contains(peer))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A TCP connection to `server` from `source` (any 127.0.0.0/8 address works on loopback), to
+/// play clients at different addresses.
+pub async fn tcp_from(source: IpAddr, server: SocketAddr) -> TcpStream {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.bind(SocketAddr::new(source, 0)).unwrap();
+    tokio::time::timeout(STEP, socket.connect(server))
+        .await
+        .expect("connect in time")
+        .unwrap()
+}
+
+/// TPKT + X.224 Connection Request + RDP_NEG_REQ offering TLS and CredSSP, as mstsc sends.
+pub const CONNECTION_REQUEST: [u8; 19] = [
+    0x03, 0x00, 0x00, 0x13, // TPKT, 19 bytes
+    0x0E, 0xE0, 0x00, 0x00, 0x00, 0x00, 0x00, // X.224 CR
+    0x01, 0x00, 0x08, 0x00, 0x03, 0x00, 0x00, 0x00, // RDP_NEG_REQ: SSL | HYBRID
+];
+
+/// Sends the Connection Request and reads the server's 19-byte Connection Confirm.
+pub async fn x224(tcp: &mut TcpStream) {
+    tcp.write_all(&CONNECTION_REQUEST).await.unwrap();
+    let mut confirm = [0u8; 19];
+    tokio::time::timeout(STEP, tcp.read_exact(&mut confirm))
+        .await
+        .expect("a Connection Confirm in time")
+        .unwrap();
+    assert_eq!(confirm[5], 0xD0, "{confirm:02x?}");
+}
+
+/// X.224, then the TLS handshake (any certificate): where CredSSP starts.
+pub async fn x224_and_tls(mut tcp: TcpStream) -> ironrdp_tls::TlsStream<TcpStream> {
+    x224(&mut tcp).await;
+    let (tls, _) = tokio::time::timeout(STEP, ironrdp_tls::upgrade(tcp, "airgui"))
+        .await
+        .expect("TLS in time")
+        .unwrap();
+    tls
 }

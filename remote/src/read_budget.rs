@@ -1,37 +1,66 @@
-//! A byte budget on what a zone may send before it has logged in. IronRDP's framed reader
+//! A byte budget on what a peer may send before it has logged in. IronRDP's framed reader
 //! buffers a PDU until the length its header announces has arrived; during CredSSP that length
-//! is a DER length a hostile slave chooses freely, so without a budget a slave could make the
-//! master buffer gigabytes. The whole connection sequence of a real zone is a few tens of
-//! kilobytes; once the session runs, every PDU length is bounded by the protocol (TPKT and
-//! fast-path lengths are 16-bit), and the budget is lifted.
+//! is a DER length the peer chooses freely (and sspi answers an impossible one with "need more
+//! bytes"), so without a budget a hostile zone or RDP client could make us buffer gigabytes. A
+//! whole real connection sequence is a few tens of kilobytes; once the session runs, every PDU
+//! length is bounded by the protocol (TPKT and fast-path lengths are 16-bit), and the budget is
+//! lifted.
 
 use std::io;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-/// What a zone may send until [`ReadBudget::lift`]: far more than any real login needs.
+/// What a zone (the master's peer) may send until the budget is lifted: far more than any real
+/// login needs.
 pub(crate) const LOGIN_READ_BUDGET: u64 = 4 << 20;
 
 #[derive(Debug)]
 pub(crate) struct ReadBudget<S> {
     inner: S,
-    /// Bytes still allowed; `None` once lifted.
-    left: Option<u64>,
+    budget: u64,
+    /// Bytes still allowed while not lifted.
+    left: u64,
+    lifted: BudgetLift,
+}
+
+/// Lifts a [`ReadBudget`] from wherever the login is seen to succeed (the stream itself may be
+/// owned by IronRDP by then).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct BudgetLift(Arc<AtomicBool>);
+
+impl BudgetLift {
+    /// No more limit (the peer has logged in).
+    pub(crate) fn lift(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    fn is_lifted(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
 }
 
 impl<S> ReadBudget<S> {
     pub(crate) fn new(inner: S, budget: u64) -> Self {
         ReadBudget {
             inner,
-            left: Some(budget),
+            budget,
+            left: budget,
+            lifted: BudgetLift::default(),
         }
     }
 
-    /// No more limit (the zone has logged in).
-    pub(crate) fn lift(&mut self) {
-        self.left = None;
+    /// A handle that lifts this budget.
+    pub(crate) fn lift_handle(&self) -> BudgetLift {
+        self.lifted.clone()
+    }
+
+    /// No more limit (the peer has logged in).
+    pub(crate) fn lift(&self) {
+        self.lifted.lift();
     }
 }
 
@@ -41,17 +70,21 @@ impl<S: AsyncRead + Unpin> AsyncRead for ReadBudget<S> {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        if self.left == Some(0) {
+        let lifted = self.lifted.is_lifted();
+        if !lifted && self.left == 0 {
             return Poll::Ready(Err(io::Error::new(
                 io::ErrorKind::InvalidData,
-                format!("it sent more than {LOGIN_READ_BUDGET} bytes while logging in"),
+                format!(
+                    "the peer sent more than {} bytes while logging in",
+                    self.budget
+                ),
             )));
         }
         let before = buf.filled().len();
         let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
         let read = (buf.filled().len() - before) as u64;
-        if let Some(left) = &mut self.left {
-            *left = left.saturating_sub(read);
+        if !lifted {
+            self.left = self.left.saturating_sub(read);
         }
         polled
     }
@@ -103,7 +136,7 @@ mod tests {
         assert_eq!(limited.read(&mut buf).await.unwrap(), 40);
         let error = limited.read(&mut buf).await.unwrap_err();
         assert_eq!(error.kind(), io::ErrorKind::InvalidData);
-        limited.lift();
+        limited.lift_handle().lift();
         assert_eq!(limited.read(&mut buf).await.unwrap(), 20);
     }
 }

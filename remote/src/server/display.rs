@@ -16,7 +16,7 @@ use tracing::{debug, info};
 use super::cursor::cursor_update;
 use super::damage::Damage;
 use super::framebuffer::{bitmap_update, Shared};
-use super::session::{refuse_busy, Activation, SessionState};
+use super::session::{refuse_busy, Activation, SessionState, BUSY_GRACE};
 use super::{EventSink, ServerEvent, SizeBounds};
 use crate::frame::DamageRect;
 use crate::read_budget::BudgetLift;
@@ -87,7 +87,7 @@ impl RdpServerDisplay for Display {
             state,
             budget,
         } = &self.connection;
-        match self.session.activate(*id, *peer) {
+        match (self.session).activate_within(*id, *peer, BUSY_GRACE).await {
             Activation::Busy(client) => {
                 refuse_busy(*peer, client);
                 state.send_replace(LoginState::Refused);
@@ -447,7 +447,7 @@ mod tests {
         );
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_second_connection_reaching_its_session_is_refused() {
         let shared = Arc::new(Shared::new(64, 32));
         let session = Arc::new(SessionState::default());
@@ -463,6 +463,24 @@ mod tests {
         assert!(!session.input_allowed(2));
         assert!(session.end(1));
         assert!(session.input_allowed(2));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_connection_reaching_its_session_as_the_old_one_ends_takes_its_place() {
+        let shared = Arc::new(Shared::new(64, 32));
+        let session = Arc::new(SessionState::default());
+        let (mut first, _) = display_for(&shared, &session, 1);
+        let (mut second, second_login) = display_for(&shared, &session, 2);
+        assert!(first.updates().await.is_ok());
+        // The old connection is found dead a moment after the client logged in again.
+        let ending = Arc::clone(&session);
+        tokio::spawn(async move {
+            tokio::time::sleep(BUSY_GRACE / 2).await;
+            assert!(ending.end(1));
+        });
+        assert!(second.updates().await.is_ok());
+        assert_eq!(*second_login.borrow(), LoginState::LoggedIn);
+        assert_eq!(session.client(), Some(second.connection.peer));
     }
 
     #[test]

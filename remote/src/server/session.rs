@@ -40,12 +40,19 @@ pub(crate) const LOGIN_TIMEOUT: Duration = Duration::from_secs(30);
 /// After shutdown is asked for, how long a session gets to end cleanly.
 pub(crate) const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
+/// How long a client that reaches its session while another is logged in waits for that one to
+/// end before it is refused: a client reconnecting after a network drop often logs in before
+/// the server has noticed its old connection is gone.
+pub(crate) const BUSY_GRACE: Duration = Duration::from_secs(5);
+
 /// Who is logged in, shared by the accept loop, each connection's handlers and the compositor's
 /// handle.
 #[derive(Debug, Default)]
 pub(crate) struct SessionState {
     /// The logged-in connection: its id and peer.
     active: Mutex<Option<(u64, SocketAddr)>>,
+    /// Woken when the logged-in connection ends.
+    ended: Notify,
     next_id: AtomicU64,
 }
 
@@ -85,11 +92,33 @@ impl SessionState {
         }
     }
 
+    /// Like [`Self::activate`], but while another client is logged in waits up to `grace` for
+    /// it to end.
+    pub(crate) async fn activate_within(
+        &self,
+        id: u64,
+        peer: SocketAddr,
+        grace: Duration,
+    ) -> Activation {
+        let deadline = tokio::time::Instant::now() + grace;
+        loop {
+            // Made before the check, so an end between the two still wakes it.
+            let ended = self.ended.notified();
+            let activation = self.activate(id, peer);
+            if !matches!(activation, Activation::Busy(_))
+                || tokio::time::timeout_at(deadline, ended).await.is_err()
+            {
+                return activation;
+            }
+        }
+    }
+
     /// Connection `id` ended; returns whether it was the logged-in one.
     pub(crate) fn end(&self, id: u64) -> bool {
         let mut active = self.active();
         if matches!(*active, Some((current, _)) if current == id) {
             *active = None;
+            self.ended.notify_waiters();
             true
         } else {
             false

@@ -283,6 +283,12 @@ impl State {
             return;
         }
         tracing::info!(width, height, "output resized");
+        // `config.output` is the output as it is (see `run`): a qube connecting from now on is
+        // told this size in its xconf, and the 90% rule for its menus uses it.
+        (
+            self.airgui.config.output.width,
+            self.airgui.config.output.height,
+        ) = (width, height);
         self.airgui.native.resize_output(width, height);
         for qube in &mut self.airgui.qubes {
             if let Some(link) = &mut qube.link {
@@ -318,13 +324,14 @@ impl State {
     }
 
     /// Work left after each turn of the event loop: cutting off qubes that broke a rule while
-    /// their events were being handled, the pointer focus after windows changed under it, and
-    /// writes to qubes.
+    /// their events were being handled, the pointer focus after windows changed under it, the
+    /// window flags agents must hear of, and writes to qubes.
     pub fn after_dispatch(&mut self) {
         for (qube, reason) in std::mem::take(&mut self.airgui.doomed) {
             qubes::link::disconnect(self, qube, &reason);
         }
         self.refresh_pointer_focus();
+        qubes::flags::sync_all(self);
         qubes::link::flush_all(self);
         crate::wayland::flush(self);
     }

@@ -222,6 +222,7 @@ impl DaemonConnection {
         if !allowed {
             return Err(SendError::NotFromDaemon(msg_type));
         }
+        let mut clamped = None;
         if let Some(id) = window {
             let record = self
                 .windows
@@ -229,17 +230,34 @@ impl DaemonConnection {
                 .get_mut(&id)
                 .ok_or(SendError::UnknownWindow(id))?;
             if let Message::Configure(configure) = message {
-                let geometry =
-                    Rect::new(configure.x, configure.y, configure.width, configure.height);
+                // The agent's answer is clamped to the protocol's limits on the way back: a
+                // geometry beyond them would never be confirmed and be sent again and again.
+                let geometry = sanitize::geometry(
+                    configure.x,
+                    configure.y,
+                    configure.width.max(1),
+                    configure.height.max(1),
+                )
+                .unwrap_or(record.facts.geometry);
                 record.pending_configure = Some(geometry);
                 record.facts.geometry = geometry;
+                clamped = Some(Message::Configure(Configure {
+                    x: geometry.x,
+                    y: geometry.y,
+                    width: geometry.width,
+                    height: geometry.height,
+                    ..*configure
+                }));
             }
         }
         if msg_type == MsgType::ClipboardReq {
             self.clipboard_requested = true;
         }
-        self.queue(window.map_or(0, WindowId::get), message)
-            .map_err(SendError::Fatal)
+        self.queue(
+            window.map_or(0, WindowId::get),
+            clamped.as_ref().unwrap_or(message),
+        )
+        .map_err(SendError::Fatal)
     }
 
     fn queue(&mut self, window: u32, message: &Message) -> Result<(), ProtocolError> {

@@ -80,6 +80,21 @@ pub fn label_colour(label: &str) -> [u8; 3] {
     })
 }
 
+/// The title bar of a window without focus: its label colour darkened to 55%, same hue (a
+/// focused window's is the label colour itself).
+pub fn unfocused_colour(label: &str) -> [u8; 3] {
+    label_colour(label).map(|channel| (u32::from(channel) * 55 / 100) as u8)
+}
+
+/// The colour of a window's title bar, by its label and whether it has focus.
+pub fn title_bar_colour(label: &str, focused: bool) -> [u8; 3] {
+    if focused {
+        label_colour(label)
+    } else {
+        unfocused_colour(label)
+    }
+}
+
 /// A demo pattern's pixel as R, G, B.
 pub fn pattern_rgb(pattern: Pattern, x: i32, y: i32) -> [u8; 3] {
     rgb(pattern.rgb(x as u32, y as u32, 0))
@@ -148,15 +163,16 @@ pub fn wait_change(airgui: &Airgui, what: &str, rect: Rect, before: &Image) -> I
     })
 }
 
-/// The title bar is the label's colour, mostly (the title text and close button are drawn on
-/// it): airgui's decorations, not the client's.
+/// The title bar is the label's colour (darkened without focus), mostly (the title text and
+/// close button are drawn on it): airgui's decorations, not the client's.
 pub fn assert_decorated(shot: &Image, window: &Window, label: &str) {
     let bar = window.title_bar();
-    let coloured = shot.count(bar, label_colour(label));
+    let coloured = shot.count(bar, title_bar_colour(label, window.focused));
     assert!(
         coloured * 2 > bar.area() as usize,
-        "only {coloured} of the {} title bar pixels are {label}",
-        bar.area()
+        "only {coloured} of the {} title bar pixels are {label} (focused: {})",
+        bar.area(),
+        window.focused
     );
 }
 
@@ -1173,6 +1189,12 @@ impl AgentBuilder<'_> {
     /// A window such as `w=200,h=100,x=50,y=60,title=Hello,pattern=solid:#3465a4`.
     pub fn window(mut self, spec: &str) -> Self {
         self.args.extend(["--window".into(), spec.into()]);
+        self
+    }
+
+    /// After a disconnect, connect again and list every window again.
+    pub fn reconnect(mut self) -> Self {
+        self.args.push("--reconnect".into());
         self
     }
 

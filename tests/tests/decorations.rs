@@ -42,13 +42,25 @@ fn text_colour(label: &str) -> [u8; 3] {
     }
 }
 
-/// The title bar in the label colour, with text in the contrasting colour in it and in the close
-/// button, and nothing else but anti-aliased edges of that text.
+/// An unfocused title bar's text: white (every label here is dark once darkened), faded halfway
+/// into the bar.
+fn faded_text_colour(label: &str) -> [u8; 3] {
+    let bar = unfocused_colour(label);
+    [0, 1, 2].map(|i| ((0xff + u16::from(bar[i])) / 2) as u8)
+}
+
+/// The title bar in the label colour (darkened without focus), with text in the contrasting
+/// colour (faded without focus) in it and in the close button, and nothing else but anti-aliased
+/// edges of that text.
 fn assert_title_bar(shot: &Image, window: &Window, label: &str) {
     let what = format!("title bar of {} window {}", window.qube, window.id);
     let bar = window.title_bar();
-    let colour = label_colour(label);
-    let text = text_colour(label);
+    let colour = title_bar_colour(label, window.focused);
+    let text = if window.focused {
+        text_colour(label)
+    } else {
+        faded_text_colour(label)
+    };
     // No glyph reaches the top rows, the bottom rows or the left inset of the bar.
     let top = Rect::new(bar.x, bar.y, bar.width, 4);
     let bottom = Rect::new(bar.x, bar.y + BAR - 2, bar.width, 2);
@@ -74,12 +86,152 @@ fn assert_title_bar(shot: &Image, window: &Window, label: &str) {
         cross >= 10,
         "{what}: only {cross} text pixels {text:?} in the close button"
     );
-    let opposite = if text == WHITE { BLACK } else { WHITE };
+    let opposite = if text == BLACK { WHITE } else { BLACK };
     assert_eq!(
         shot.count(bar, opposite),
         0,
         "{what}: the text must be {text:?}, the colour contrasting with {colour:?}"
     );
+    if !window.focused {
+        assert_eq!(
+            shot.count(bar, WHITE),
+            0,
+            "{what}: without focus the text is faded"
+        );
+    }
+}
+
+/// Waits until window `id` of `qube` has focus or not, as asked.
+fn wait_focused(airgui: &Airgui, qube: &str, id: u32, focused: bool) -> Window {
+    wait_for(
+        &format!("{qube} window {id} focused: {focused}"),
+        || match airgui.window(qube, id) {
+            Some(window) if window.focused == focused => Ok(window),
+            other => Err(other),
+        },
+    )
+}
+
+#[test]
+fn only_the_focused_windows_title_bar_is_in_the_full_label_colour() {
+    let airgui = Setup::new().output(800, 600).qube("work", "red").start();
+    let _agent = airgui
+        .agent("work")
+        .window("w=200,h=120,x=40,y=60,title=First window,pattern=solid:#0000ff")
+        .window("w=200,h=120,x=400,y=60,title=Second window,pattern=solid:#0000ff")
+        .start();
+    airgui.wait_window("work", 1);
+    airgui.wait_window("work", 2);
+    let bar_is = |shot: &Image, window: &Window, colour: [u8; 3]| {
+        let top = window.title_bar();
+        let top = Rect::new(top.x, top.y, top.width, 4);
+        shot.mismatches(top, |_, _| colour).is_empty()
+    };
+    for (clicked, other) in [(1, 2), (2, 1)] {
+        airgui.click(airgui.wait_window("work", clicked).centre());
+        let focused = wait_focused(&airgui, "work", clicked, true);
+        let unfocused = wait_focused(&airgui, "work", other, false);
+        let shot = wait_for("the title bars redrawn for the focus", || {
+            let shot = airgui.screenshot();
+            if bar_is(&shot, &focused, label_colour("red"))
+                && bar_is(&shot, &unfocused, unfocused_colour("red"))
+            {
+                Ok(shot)
+            } else {
+                Err((
+                    shot.pixel(focused.title_bar().x + 1, focused.title_bar().y + 1),
+                    shot.pixel(unfocused.title_bar().x + 1, unfocused.title_bar().y + 1),
+                ))
+            }
+        });
+        assert_title_bar(&shot, &focused, "red");
+        assert_title_bar(&shot, &unfocused, "red");
+        // The borders are the label colour either way: the qube is told by its colour.
+        for window in [&focused, &unfocused] {
+            for border in window.borders() {
+                shot.assert_region("a border", border, |_, _| label_colour("red"));
+            }
+        }
+    }
+}
+
+#[test]
+fn a_window_without_an_image_and_a_menu_over_another_qube_show_black() {
+    use guid_protocol::msg::{Create, Map, Message};
+    let airgui = Setup::new()
+        .output(800, 600)
+        .qube("below", "green")
+        .qube("menu", "red")
+        .start();
+    let mut below = airgui.raw_agent("below");
+    below.create_window(
+        1,
+        Rect::new(100, 100, 400, 300),
+        b"below",
+        Pattern::Solid(0x00ff00),
+    );
+    airgui.wait_window("below", 1);
+    wait_for("the window below drawn", || {
+        match airgui.screenshot().pixel(300, 250) {
+            [0, 0xff, 0] => Ok(()),
+            other => Err(other),
+        }
+    });
+    // Another qube's menu over it, whose image covers only its top-left quarter, and a window
+    // that never gets an image.
+    let mut menu = airgui.raw_agent("menu");
+    let send_window = |menu: &RawAgent, id: u32, geometry: Rect, or: u32| {
+        let create = Create {
+            x: geometry.x,
+            y: geometry.y,
+            width: geometry.width,
+            height: geometry.height,
+            parent: 0,
+            override_redirect: or,
+        };
+        menu.send(id, &Message::Create(create)).unwrap();
+        let map = Map {
+            transient_for: 0,
+            override_redirect: or,
+        };
+        menu.send(id, &Message::Map(map)).unwrap();
+    };
+    let over = Rect::new(150, 150, 200, 100);
+    send_window(&menu, 1, over, 1);
+    let run = menu.pool.alloc(100 * 50 * 4).expect("pool pages");
+    Pattern::Solid(0x0000ff).paint(menu.pool.bytes_mut(&run), 100, Rect::new(0, 0, 100, 50), 0);
+    menu.send(1, &Message::WindowDump(run.dump(100, 50)))
+        .unwrap();
+    let blank = Rect::new(560, 100, 150, 100);
+    send_window(&menu, 2, blank, 0);
+    let over = airgui.wait_window("menu", 1).content;
+    let blank = airgui.wait_window("menu", 2).content;
+
+    let inner = |c: Rect| {
+        Rect::new(
+            c.x + MARKER,
+            c.y + MARKER,
+            c.width - 2 * MARKER as u32,
+            c.height - 2 * MARKER as u32,
+        )
+    };
+    let menu_pixel = |x: i32, y: i32| {
+        if x < over.x + 100 && y < over.y + 50 {
+            rgb(0x0000ff)
+        } else {
+            BLACK
+        }
+    };
+    let shot = wait_for("the menu's image drawn", || {
+        let shot = airgui.screenshot();
+        match shot.mismatches(inner(over), menu_pixel).len() {
+            0 => Ok(shot),
+            wrong => Err(format!("{wrong} pixels of the menu differ")),
+        }
+    });
+    shot.assert_region("the window without an image", blank, |_, _| BLACK);
+    // Beside the menu, the window below is still there.
+    assert_eq!(shot.pixel(over.x - 10, over.y + 50), [0, 0xff, 0]);
 }
 
 #[test]

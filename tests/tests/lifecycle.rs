@@ -63,6 +63,52 @@ fn a_killed_agent_loses_its_windows_and_a_new_one_gets_them_back() {
 }
 
 #[test]
+fn after_airgui_restarts_the_agents_windows_keep_their_stacking_order() {
+    let airgui = Setup::new().qube("notes", "yellow").start();
+    // Three overlapping windows, created in order: the last on top.
+    let _agent = airgui
+        .agent("notes")
+        .window("w=200,h=150,x=60,y=80,title=Old,pattern=solid:#ff0000")
+        .window("w=200,h=150,x=100,y=120,title=Middle,pattern=solid:#00ff00")
+        .window("w=200,h=150,x=140,y=160,title=New,pattern=solid:#0000ff")
+        .reconnect()
+        .start();
+    let order = || {
+        let mut windows = airgui.windows_of("notes");
+        windows.sort_by_key(|w| w.stacking);
+        windows.iter().map(|w| w.id).collect::<Vec<_>>()
+    };
+    let wait_order = |what: &str| {
+        wait_for(what, || {
+            let windows = airgui.windows_of("notes");
+            match order() {
+                ids if ids == [1, 2, 3] && windows.iter().all(|w| w.mapped) => Ok(()),
+                ids => Err(ids),
+            }
+        })
+    };
+    wait_order("the windows stacked as created");
+    // Where all three overlap, the newest shows.
+    wait_pixel(
+        &airgui,
+        "the newest window on top",
+        (150.0, 170.0),
+        [0, 0, 0xff],
+    );
+
+    airgui.kill();
+    airgui.restart("127.0.0.1:0");
+    // The agent lists its windows newest first, as the Qubes agent does; they keep their order.
+    wait_order("the windows stacked as before the restart");
+    wait_pixel(
+        &airgui,
+        "the newest window on top again",
+        (150.0, 170.0),
+        [0, 0, 0xff],
+    );
+}
+
+#[test]
 fn the_close_button_asks_the_agent_to_close_the_window() {
     let airgui = Setup::new().qube("notes", "yellow").start();
     let agent = airgui

@@ -64,7 +64,8 @@ fn nested_under_xvfb_a_qube_window_shows_its_border_colour_title_and_pixels() {
     // the right), where an empty bar would be all green.
     let bar = window.title_bar();
     let text = Rect::new(bar.x + BORDER, bar.y + BORDER, 100, TITLE as u32);
-    let glyphs = text.area() as usize - shot.count(text, label_colour("green"));
+    let bar_colour = title_bar_colour("green", window.focused);
+    let glyphs = text.area() as usize - shot.count(text, bar_colour);
     assert!(glyphs > 100, "only {glyphs} glyph pixels on {text:?}");
     wait_screen_matches(&airgui, &xvfb, "the X screen to show airgui's frame");
 

@@ -405,5 +405,140 @@ fn out_of_range_values_are_clamped_not_fatal() {
 fn assert_title_bar_colour(shot: &Image, window: &Window, label: &str) {
     let bar = window.title_bar();
     let top = Rect::new(bar.x, bar.y, bar.width, 3);
-    shot.assert_region("the title bar's top", top, |_, _| label_colour(label));
+    shot.assert_region("the title bar's top", top, |_, _| {
+        title_bar_colour(label, window.focused)
+    });
+}
+
+fn window_flags(set: u32, unset: u32) -> Message {
+    Message::WindowFlags(WindowFlags { set, unset })
+}
+
+/// Waits for the WINDOW_FLAGS the daemon must send for window 1, then forgets what came so far.
+fn expect_flags(agent: &mut RawAgent, what: &str, set: u32, unset: u32) {
+    agent.wait_message(what, |window, m| {
+        window == 1 && *m == window_flags(set, unset)
+    });
+    agent.inbox.clear();
+}
+
+#[test]
+fn the_agent_hears_the_window_flags_it_asked_for_and_the_users_changes() {
+    let airgui = Setup::new().output(800, 600).qube("work", "red").start();
+    let mut work = airgui.raw_agent("work");
+    work.create_window(
+        1,
+        Rect::new(40, 60, 200, 100),
+        b"w",
+        Pattern::Solid(0x00ff00),
+    );
+    let window = airgui.wait_window("work", 1);
+    // FULLSCREEN, turned into maximize, is acknowledged as FULLSCREEN, as the reference daemon
+    // does, so that the application does not wait for it.
+    work.send(1, &window_flags(flags::FULLSCREEN, 0)).unwrap();
+    expect_flags(&mut work, "FULLSCREEN acknowledged", flags::FULLSCREEN, 0);
+    work.send(1, &window_flags(0, flags::FULLSCREEN)).unwrap();
+    expect_flags(&mut work, "FULLSCREEN left", 0, flags::FULLSCREEN);
+    wait_window_state(&airgui, "work", "restored", |w| w.content == window.content);
+
+    work.send(1, &window_flags(flags::DEMANDS_ATTENTION, 0))
+        .unwrap();
+    expect_flags(&mut work, "attention", flags::DEMANDS_ATTENTION, 0);
+    // The user attends to it: focused, it no longer demands attention.
+    airgui.click(window.centre());
+    expect_flags(&mut work, "attention given", 0, flags::DEMANDS_ATTENTION);
+
+    work.send(1, &window_flags(flags::MINIMIZE, 0)).unwrap();
+    expect_flags(&mut work, "minimized", flags::MINIMIZE, 0);
+    // The user brings it back.
+    airgui.key("alt+Tab");
+    wait_window_state(&airgui, "work", "restored by Alt+Tab", |w| {
+        !w.minimized && w.focused
+    });
+    expect_flags(&mut work, "no longer minimized", 0, flags::MINIMIZE);
+    assert!(airgui.connected("work"));
+}
+
+#[test]
+fn a_dialog_is_centred_on_its_parent_and_stays_above_it() {
+    let airgui = Setup::new().output(800, 600).qube("work", "red").start();
+    let mut work = airgui.raw_agent("work");
+    work.create_window(
+        1,
+        Rect::new(100, 100, 400, 300),
+        b"parent",
+        Pattern::Solid(0x00ff00),
+    );
+    let parent = airgui.wait_window("work", 1);
+    work.send(
+        2,
+        &Message::Create(Create {
+            x: 0,
+            y: 0,
+            width: 100,
+            height: 80,
+            parent: 0,
+            override_redirect: 0,
+        }),
+    )
+    .unwrap();
+    work.send(
+        2,
+        &Message::Map(Map {
+            transient_for: 1,
+            override_redirect: 0,
+        }),
+    )
+    .unwrap();
+    let dialog = airgui.wait_window("work", 2);
+    let (pf, df) = (frame_of(parent.content), frame_of(dialog.content));
+    assert_eq!(
+        (df.x + df.width as i32 / 2, df.y + df.height as i32 / 2),
+        (pf.x + pf.width as i32 / 2, pf.y + pf.height as i32 / 2),
+        "the dialog {dialog:?} is centred on its parent {parent:?}"
+    );
+    // Clicking the parent raises it, and its dialog with it, above.
+    airgui.click((
+        f64::from(parent.content.x + 10),
+        f64::from(parent.content.y + 10),
+    ));
+    wait_window_state(&airgui, "work", "the parent focused", |w| w.focused);
+    let stacking = |id| airgui.window("work", id).unwrap().stacking;
+    assert!(stacking(2) > stacking(1), "the dialog is above its parent");
+
+    // The parent's size hints bound a resize drag of its bottom-right corner.
+    work.send(
+        1,
+        &Message::WindowHints(WindowHints {
+            flags: hints::P_MIN_SIZE | hints::P_MAX_SIZE,
+            min_width: 300,
+            min_height: 200,
+            max_width: 450,
+            max_height: 350,
+            ..WindowHints::default()
+        }),
+    )
+    .unwrap();
+    work.send(1, &Message::WmName(WmName::new(b"hinted")))
+        .unwrap();
+    wait_window_state(&airgui, "work", "the hints handled", |w| {
+        w.title == "hinted"
+    });
+    let c = parent.content;
+    let corner = (
+        f64::from(c.x + c.width as i32 + 1),
+        f64::from(c.y + c.height as i32 + 1),
+    );
+    airgui.drag(corner, (corner.0 + 200.0, corner.1 + 200.0));
+    let grown = wait_window_state(&airgui, "work", "grown to its maximum", |w| {
+        (w.content.width, w.content.height) == (450, 350)
+    });
+    let corner = (
+        f64::from(grown.content.x + grown.content.width as i32 + 1),
+        f64::from(grown.content.y + grown.content.height as i32 + 1),
+    );
+    airgui.drag(corner, (corner.0 - 400.0, corner.1 - 400.0));
+    wait_window_state(&airgui, "work", "shrunk to its minimum", |w| {
+        (w.content.width, w.content.height) == (300, 200)
+    });
 }

@@ -293,10 +293,15 @@ fn freerdp_shows_each_window_in_its_label_colour() {
 
     for (window, (qube, label, _, colour)) in windows.iter().zip(&expected) {
         assert_eq!(window.qube, *qube);
-        let label_rgb = label_colour(label);
-        // The title bar and borders are the label colour in airgui's screenshot, and (within
-        // RemoteFX's loss) in xfreerdp's picture at the same place.
+        // The title bar (darkened: no window has focus) and borders are the label colour in
+        // airgui's screenshot, and (within RemoteFX's loss) in xfreerdp's picture at the same
+        // place.
         for s in decoration_samples(window) {
+            let label_rgb = if s.what.contains("title bar") {
+                title_bar_colour(label, window.focused)
+            } else {
+                label_colour(label)
+            };
             assert_eq!(own.pixel(s.x, s.y), label_rgb, "airgui: {}", s.what);
             let got = remote.pixel(s.x + ORIGIN.0, s.y + ORIGIN.1);
             assert!(
@@ -322,10 +327,11 @@ fn freerdp_shows_each_window_in_its_label_colour() {
         }
         // Most of the title bar is the label colour in xfreerdp too, text aside.
         let bar = window.title_bar();
+        let bar_rgb = title_bar_colour(label, window.focused);
         let pixels = remote_pixels(&remote, bar);
         let label_like = pixels
             .iter()
-            .filter(|c| within_tolerance(**c, label_rgb))
+            .filter(|c| within_tolerance(**c, bar_rgb))
             .count();
         assert!(
             label_like * 2 > pixels.len(),
@@ -775,6 +781,7 @@ fn resizing_the_freerdp_window_resizes_the_output_and_keeps_windows_inside() {
     let airgui = Setup::new()
         .output(OUTPUT.0, OUTPUT.1)
         .qube("work", "red")
+        .qube("late", "blue")
         .rdp(USER, PASSWORD)
         .start();
     let _work = airgui
@@ -824,4 +831,19 @@ fn resizing_the_freerdp_window_resizes_the_output_and_keeps_windows_inside() {
             Err(window)
         }
     });
+    // A qube connecting now is told the new size, and the 90% rule for override-redirect
+    // windows uses it: 620x470 is 61% of 800x600 but 95% of 640x480.
+    let late = airgui
+        .agent("late")
+        .window("w=620,h=470,x=0,y=0,title=Cover,pattern=solid:#00ff00,or")
+        .start();
+    let events = late.wait_events("connected", |events| !named(events, "connected").is_empty());
+    let connected = named(&events, "connected")[0];
+    assert_eq!(
+        (connected["width"].as_u64(), connected["height"].as_u64()),
+        (Some(640), Some(480)),
+        "xconf of the current output"
+    );
+    let cover = airgui.wait_window("late", 1);
+    assert!(!cover.override_redirect, "{cover:?}");
 }

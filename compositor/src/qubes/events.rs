@@ -5,7 +5,7 @@ use guid_protocol::{QubeEvent, Rect};
 use tracing::{debug, info};
 
 use super::{QubeWindow, WindowKey};
-use crate::shell::WindowKind;
+use crate::shell::{SizeLimits, WindowKind};
 use crate::shell_key::ShellKey;
 use crate::state::State;
 
@@ -14,6 +14,7 @@ pub fn apply(state: &mut State, index: usize, event: QubeEvent) {
         qube: index,
         window,
     };
+    let shell_key = |window| ShellKey::Qube(key(window));
     let layout_changes = matches!(
         event,
         QubeEvent::WindowMapped { .. }
@@ -22,6 +23,9 @@ pub fn apply(state: &mut State, index: usize, event: QubeEvent) {
             | QubeEvent::WindowDestroyed { .. }
             | QubeEvent::Flags { .. }
     );
+    if let Some(qube) = state.airgui.qubes.get_mut(index) {
+        qube.listing.note(&event);
+    }
     match event {
         QubeEvent::Connected { version } => {
             info!(qube = %qube_name(state, index), %version, "protocol negotiated");
@@ -51,14 +55,14 @@ pub fn apply(state: &mut State, index: usize, event: QubeEvent) {
         }
         QubeEvent::WindowMapped {
             window,
+            transient_for,
             override_redirect,
-            ..
         } => {
             set_override_redirect(state, key(window), override_redirect);
-            let placed = state
-                .airgui
-                .shell
-                .map(ShellKey::Qube(key(window)), kind_of(override_redirect));
+            let shell = &mut state.airgui.shell;
+            shell.set_transient_for(ShellKey::Qube(key(window)), transient_for.map(shell_key));
+            let placed = shell.map(ShellKey::Qube(key(window)), kind_of(override_redirect));
+            stack_listed(state, key(window));
             tell_geometry(state, key(window), placed);
         }
         QubeEvent::WindowUnmapped { window } => {
@@ -81,7 +85,14 @@ pub fn apply(state: &mut State, index: usize, event: QubeEvent) {
             with_window(state, key(window), |w| w.title = title);
         }
         QubeEvent::Class { window, class } => with_window(state, key(window), |w| w.class = class),
-        QubeEvent::Hints { window, hints } => with_window(state, key(window), |w| w.hints = hints),
+        QubeEvent::Hints { window, hints } => {
+            let limits = SizeLimits {
+                min: hints.min,
+                max: hints.max,
+            };
+            (state.airgui.shell).set_size_limits(ShellKey::Qube(key(window)), limits);
+            with_window(state, key(window), |w| w.hints = hints);
+        }
         QubeEvent::Cursor { window, cursor } => {
             with_window(state, key(window), |w| w.cursor = cursor);
             state.refresh_pointer_shape();
@@ -103,6 +114,24 @@ pub fn apply(state: &mut State, index: usize, event: QubeEvent) {
         state.airgui.input.layout_changed = true;
     }
     state.airgui.queue_redraw();
+}
+
+/// A window the agent listed after another goes beneath it (see [`super::listing`]).
+fn stack_listed(state: &mut State, key: WindowKey) {
+    let Some(qube) = state.airgui.qubes.get_mut(key.qube) else {
+        return;
+    };
+    let has_image = qube
+        .windows
+        .get(&key.window)
+        .is_some_and(|w| w.image.is_some());
+    if let Some(above) = qube.listing.mapped(key.window, has_image) {
+        let above = WindowKey {
+            qube: key.qube,
+            window: above,
+        };
+        (state.airgui.shell).lower_beneath(ShellKey::Qube(key), ShellKey::Qube(above));
+    }
 }
 
 fn kind_of(override_redirect: bool) -> WindowKind {
@@ -137,7 +166,7 @@ fn set_override_redirect(state: &mut State, key: WindowKey, override_redirect: b
 }
 
 /// FULLSCREEN becomes maximize unless the qube may go fullscreen; MINIMIZE hides the window until
-/// the user brings it back.
+/// the user brings it back. The agent hears back the resulting state (see [`super::flags`]).
 fn window_flags(state: &mut State, key: WindowKey, change: guid_protocol::sanitize::FlagsChange) {
     let allow_fullscreen = state
         .airgui
@@ -157,6 +186,11 @@ fn window_flags(state: &mut State, key: WindowKey, change: guid_protocol::saniti
         }
         if bit & flags::MINIMIZE != 0 {
             shell.set_minimized(shell_key, on);
+        }
+        if bit & flags::FULLSCREEN != 0 {
+            with_window(state, key, |w| {
+                w.fullscreen_requested = on && !allow_fullscreen
+            });
         }
         if bit & flags::DEMANDS_ATTENTION != 0 {
             with_window(state, key, |w| w.demands_attention = on);

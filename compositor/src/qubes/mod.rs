@@ -1,7 +1,9 @@
 //! The qubes of this zone: their configuration, live connections and windows.
 
 pub mod events;
+pub mod flags;
 pub mod link;
+pub mod listing;
 pub mod window;
 
 use std::collections::BTreeMap;
@@ -23,6 +25,8 @@ pub struct Qube {
     pub windows: BTreeMap<WindowId, QubeWindow>,
     /// Bytes are waiting to be written to the agent.
     pub needs_flush: bool,
+    /// How far the agent is in listing the windows it had before it connected.
+    pub listing: listing::Listing,
 }
 
 impl Qube {
@@ -83,6 +87,7 @@ pub fn from_config(config: &Config) -> Vec<Qube> {
             not_connected_because: None,
             windows: BTreeMap::new(),
             needs_flush: false,
+            listing: listing::Listing::default(),
         })
         .collect()
 }

@@ -25,6 +25,10 @@ pub struct QubeWindow {
     pub cursor: CursorShape,
     pub override_redirect: bool,
     pub demands_attention: bool,
+    /// The agent asked for FULLSCREEN and the window was maximized instead.
+    pub fullscreen_requested: bool,
+    /// The WINDOW_FLAGS the agent was last told (see [`super::flags`]).
+    pub flags_told: u32,
     pub image: Option<WindowImage>,
     pub upload: PendingUpload,
     pub decorations: Decorations,
@@ -40,6 +44,8 @@ impl QubeWindow {
             cursor: CursorShape::Default,
             override_redirect,
             demands_attention: false,
+            fullscreen_requested: false,
+            flags_told: 0,
             image: None,
             upload: PendingUpload::default(),
             decorations: Decorations::default(),

@@ -33,11 +33,20 @@ const ZONE_GAP_COLOUR: Rgb = Rgb {
     b: 0x10,
 };
 
+/// Brightness, in per cent, of an unfocused window's title bar: its label colour darkened,
+/// same hue, so the focused window (full colour) stands out as where keys go.
+const UNFOCUSED_PERCENT: u32 = 55;
+
 /// How a window is decorated.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Style {
-    /// Title bar with a close button, and border around the content.
-    TitleBar { title: String, colour: Rgb },
+    /// Title bar with a close button, and border around the content. Only the focused window's
+    /// bar is in the full label colour with crisp text; the borders always are.
+    TitleBar {
+        title: String,
+        colour: Rgb,
+        focused: bool,
+    },
     /// A zone's frame: title bar without a close button, double border.
     ZoneFrame { title: String, colour: Rgb },
     /// A thin frame over the content's edges.
@@ -50,8 +59,49 @@ struct TitleKey {
     title: String,
     width: u32,
     height: u32,
-    colour: Rgb,
+    colours: BarColours,
     close_button: bool,
+}
+
+/// The colours of a title bar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BarColours {
+    pub background: Rgb,
+    pub text: Rgb,
+}
+
+impl BarColours {
+    /// A focused window's bar is its label colour with the contrasting text (black or white);
+    /// an unfocused one's is the label colour darkened, its text faded halfway into it.
+    pub fn of(label: Rgb, focused: bool) -> BarColours {
+        if focused {
+            return BarColours {
+                background: label,
+                text: contrasting(label),
+            };
+        }
+        let dim = |channel: u8| (u32::from(channel) * UNFOCUSED_PERCENT / 100) as u8;
+        let background = Rgb {
+            r: dim(label.r),
+            g: dim(label.g),
+            b: dim(label.b),
+        };
+        let text = contrasting(background);
+        let halfway = |a: u8, b: u8| ((u16::from(a) + u16::from(b)) / 2) as u8;
+        BarColours {
+            background,
+            text: Rgb {
+                r: halfway(text.r, background.r),
+                g: halfway(text.g, background.g),
+                b: halfway(text.b, background.b),
+            },
+        }
+    }
+}
+
+fn contrasting(background: Rgb) -> Rgb {
+    let [_, r, g, b] = text::contrasting_text_colour(background.to_u32()).to_be_bytes();
+    Rgb { r, g, b }
 }
 
 /// A window's decoration buffers. They persist between frames so that the damage tracker
@@ -62,6 +112,8 @@ pub struct Decorations {
     edges: [SolidColorBuffer; 4],
     /// The dark line of a zone frame's double border.
     gap: [SolidColorBuffer; 4],
+    /// Opaque black under a qube window's content, where its image does not reach.
+    backdrop: SolidColorBuffer,
 }
 
 impl Decorations {
@@ -81,14 +133,18 @@ impl Decorations {
     {
         let mut elements = Vec::with_capacity(9);
         let (colour, edges) = match style {
-            Style::TitleBar { title, colour } | Style::ZoneFrame { title, colour } => {
-                let zone = matches!(style, Style::ZoneFrame { .. });
+            Style::TitleBar { title, colour, .. } | Style::ZoneFrame { title, colour } => {
+                let (zone, focused) = match style {
+                    Style::TitleBar { focused, .. } => (false, *focused),
+                    _ => (true, true),
+                };
                 if zone {
                     let gap = zone_gap_lines(frame, metrics.border);
                     push_solid(&mut elements, &mut self.gap, gap, ZONE_GAP_COLOUR);
                 }
                 let bar = Rect::new(frame.x, frame.y, frame.width, metrics.bar_height());
-                self.refresh_title_bar(title, bar, *colour, !zone);
+                let colours = BarColours::of(*colour, focused);
+                self.refresh_title_bar(title, bar, colours, !zone);
                 if let Some((_, buffer)) = &self.title_bar {
                     elements.push(OutputElement::Memory(
                         MemoryRenderBufferRenderElement::from_buffer(
@@ -113,13 +169,35 @@ impl Decorations {
         Ok(elements)
     }
 
+    /// Opaque black filling `content`, to draw under the window's image: until the first dump
+    /// arrives, and wherever the image is smaller than the window, nothing below shows through
+    /// (an override-redirect window over another qube's window must not show that window).
+    pub fn backdrop(&mut self, content: Rect) -> SolidColorRenderElement {
+        let size = (content.width as i32, content.height as i32);
+        self.backdrop
+            .update(size, Color32F::new(0.0, 0.0, 0.0, 1.0));
+        SolidColorRenderElement::from_buffer(
+            &self.backdrop,
+            (content.x, content.y),
+            1.0,
+            1.0,
+            Kind::Unspecified,
+        )
+    }
+
     /// Redraws the title bar's buffer when its text, size or colour changed.
-    fn refresh_title_bar(&mut self, title: &str, bar: Rect, colour: Rgb, close_button: bool) {
+    fn refresh_title_bar(
+        &mut self,
+        title: &str,
+        bar: Rect,
+        colours: BarColours,
+        close_button: bool,
+    ) {
         let key = TitleKey {
             title: title.to_owned(),
             width: bar.width,
             height: bar.height,
-            colour,
+            colours,
             close_button,
         };
         if self
@@ -133,7 +211,8 @@ impl Decorations {
         let pixels = text::title_bar(
             bar.width,
             bar.height,
-            colour.to_u32(),
+            colours.background.to_u32(),
+            colours.text.to_u32(),
             title,
             px,
             close_button,
@@ -250,6 +329,60 @@ mod tests {
         assert_eq!(left, Rect::new(97, 100, 3, 200));
         assert_eq!(right, Rect::new(400, 100, 3, 200));
         assert_eq!(bottom, Rect::new(97, 300, 306, 3));
+    }
+
+    #[test]
+    fn only_the_focused_title_bar_is_in_the_full_label_colour() {
+        let red = Rgb {
+            r: 0xcc,
+            g: 0,
+            b: 0,
+        };
+        let focused = BarColours::of(red, true);
+        assert_eq!(focused.background, red);
+        assert_eq!(
+            focused.text,
+            Rgb {
+                r: 0xff,
+                g: 0xff,
+                b: 0xff
+            }
+        );
+        let unfocused = BarColours::of(red, false);
+        assert_eq!(
+            unfocused.background,
+            Rgb {
+                r: 0x70,
+                g: 0,
+                b: 0
+            },
+            "same hue, darker"
+        );
+        assert_eq!(
+            unfocused.text,
+            Rgb {
+                r: 0xb7,
+                g: 0x7f,
+                b: 0x7f
+            },
+            "faded text"
+        );
+        // On a light label the focused text is black; unfocused, the bar is dark enough for
+        // faded white text.
+        let yellow = Rgb {
+            r: 0xed,
+            g: 0xd4,
+            b: 0,
+        };
+        assert_eq!(BarColours::of(yellow, true).text, Rgb { r: 0, g: 0, b: 0 });
+        assert_eq!(
+            BarColours::of(yellow, false).background,
+            Rgb {
+                r: 0x82,
+                g: 0x74,
+                b: 0
+            }
+        );
     }
 
     #[test]

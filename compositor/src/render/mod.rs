@@ -85,6 +85,7 @@ where
         let content = shell_window.content;
         let frame = airgui.shell.frame(key).unwrap_or(content);
         let metrics = airgui.shell.metrics_of(shell_window.kind);
+        let focused = airgui.shell.focus() == Some(key);
         match key {
             ShellKey::Qube(window_key) => {
                 let Some(qube) = airgui.qubes.get_mut(window_key.qube) else {
@@ -101,6 +102,7 @@ where
                     _ => Style::TitleBar {
                         title: format!("[{}] {}", qube.config.name, window.title.as_str()),
                         colour,
+                        focused,
                     },
                 };
                 elements.extend(
@@ -108,6 +110,8 @@ where
                         .decorations
                         .elements(renderer, frame, content, &style, metrics)?,
                 );
+                elements.extend(textures.element(key, content).map(OutputElement::Texture));
+                elements.push(OutputElement::Solid(window.decorations.backdrop(content)));
             }
             ShellKey::Zone(id) => {
                 let Some(zone) = airgui.zones.get_mut(id.0) else {
@@ -116,6 +120,7 @@ where
                 elements.extend(zone_frame::elements(
                     renderer, zone, frame, content, metrics,
                 )?);
+                elements.extend(textures.element(key, content).map(OutputElement::Texture));
             }
             ShellKey::Native(id) => {
                 let colour = airgui.native_colour();
@@ -126,6 +131,7 @@ where
                     WindowKind::Normal => Style::TitleBar {
                         title: window.title(),
                         colour,
+                        focused,
                     },
                     _ => Style::Marker { colour },
                 };
@@ -136,10 +142,8 @@ where
                 );
                 let surface = window.wl_surface().clone();
                 elements.extend(native_content(renderer, &surface, content));
-                continue;
             }
         }
-        elements.extend(textures.element(key, content).map(OutputElement::Texture));
     }
     Ok(elements)
 }

@@ -136,13 +136,14 @@ pub fn contrasting_text_colour(background: u32) -> u32 {
 
 /// Renders a `width` x `height` title bar (premultiplied ARGB8888, B, G, R, A bytes, stride
 /// `width * 4`): opaque `background`, the `title` at `px` left-aligned after a small inset and
-/// cut before the close button, and the close button's "×" at the right end, both in the
-/// contrasting colour (a bar without `close_button` has none and gives the title its room).
+/// cut before the close button, and the close button's "×" at the right end, both in
+/// `foreground` (a bar without `close_button` has none and gives the title its room).
 /// Returns the bytes (empty if the size cannot be addressed).
 pub fn title_bar(
     width: u32,
     height: u32,
     background: u32,
+    foreground: u32,
     title: &str,
     px: f32,
     close_button: bool,
@@ -155,7 +156,6 @@ pub fn title_bar(
     let [b, g, r] = bgr(background);
     let mut buffer = [b, g, r, 0xff].repeat(len / 4);
 
-    let foreground = contrasting_text_colour(background);
     let title_end = if close_button {
         close_button_rect(width, height).0
     } else {
@@ -398,8 +398,24 @@ mod tests {
     fn title_bar_corner_and_text() {
         let (width, bg) = (300, 0x3465a4);
         let text = opaque(contrasting_text_colour(bg));
-        let with_title = title_bar(width, HEIGHT, bg, "[work] Hello", px(), true);
-        let empty = title_bar(width, HEIGHT, bg, "", px(), true);
+        let with_title = title_bar(
+            width,
+            HEIGHT,
+            bg,
+            contrasting_text_colour(bg),
+            "[work] Hello",
+            px(),
+            true,
+        );
+        let empty = title_bar(
+            width,
+            HEIGHT,
+            bg,
+            contrasting_text_colour(bg),
+            "",
+            px(),
+            true,
+        );
         for bar in [&with_title, &empty] {
             assert_eq!(bar.len(), (width * HEIGHT * 4) as usize);
             for (x, y) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
@@ -420,7 +436,15 @@ mod tests {
     #[test]
     fn close_button_centre_is_text_colour() {
         for (width, bg) in [(300, 0x3465a4), (200, 0xedd400), (HEIGHT - 5, 0xcc0000)] {
-            let bar = title_bar(width, HEIGHT, bg, "title", px(), true);
+            let bar = title_bar(
+                width,
+                HEIGHT,
+                bg,
+                contrasting_text_colour(bg),
+                "title",
+                px(),
+                true,
+            );
             let (x, y, w, h) = close_button_rect(width, HEIGHT);
             let centre = pixel(&bar, width, x + w / 2, y + h / 2);
             assert_eq!(centre, opaque(contrasting_text_colour(bg)), "width {width}");
@@ -439,9 +463,25 @@ mod tests {
     fn long_title_stays_out_of_close_button() {
         let (width, bg) = (200, 0x73d216);
         let long = "[work] ".to_owned() + &"Wide MMMM WWWW title ".repeat(50);
-        let bar = title_bar(width, HEIGHT, bg, &long, px(), true);
+        let bar = title_bar(
+            width,
+            HEIGHT,
+            bg,
+            contrasting_text_colour(bg),
+            &long,
+            px(),
+            true,
+        );
         // Only the cross may differ from the background there, exactly as with no title.
-        let cross_only = title_bar(width, HEIGHT, bg, "", px(), true);
+        let cross_only = title_bar(
+            width,
+            HEIGHT,
+            bg,
+            contrasting_text_colour(bg),
+            "",
+            px(),
+            true,
+        );
         let (x0, y0, w, h) = close_button_rect(width, HEIGHT);
         for y in y0..y0 + h {
             for x in x0..x0 + w {
@@ -452,10 +492,34 @@ mod tests {
 
     #[test]
     fn title_bar_degenerate_sizes() {
-        assert!(title_bar(0, 0, 0, "x", 10.0, true).is_empty());
-        assert!(title_bar(100, 0, 0, "x", 10.0, true).is_empty());
-        assert_eq!(title_bar(1, 1, 0xffffff, "x", 10.0, true).len(), 4);
-        assert_eq!(title_bar(3, 2, 0, "x", f32::INFINITY, true).len(), 24);
+        assert!(title_bar(0, 0, 0, contrasting_text_colour(0), "x", 10.0, true).is_empty());
+        assert!(title_bar(100, 0, 0, contrasting_text_colour(0), "x", 10.0, true).is_empty());
+        assert_eq!(
+            title_bar(
+                1,
+                1,
+                0xffffff,
+                contrasting_text_colour(0xffffff),
+                "x",
+                10.0,
+                true
+            )
+            .len(),
+            4
+        );
+        assert_eq!(
+            title_bar(
+                3,
+                2,
+                0,
+                contrasting_text_colour(0),
+                "x",
+                f32::INFINITY,
+                true
+            )
+            .len(),
+            24
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@ mod placement;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 
 use guid_protocol::msg::{MAX_WINDOW_HEIGHT, MAX_WINDOW_WIDTH};
@@ -92,16 +92,45 @@ pub struct Edges {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ShellWindow {
+pub struct ShellWindow<K> {
     /// The content (what the agent draws) in output coordinates.
     pub content: Rect,
     pub kind: WindowKind,
     pub mapped: bool,
     pub minimized: bool,
     pub sizing: Sizing,
+    /// The window this one is a dialog of: placed over it, raised with it.
+    pub transient_for: Option<K>,
+    /// The content sizes a resize drag keeps to (the agent's size hints).
+    pub size_limits: SizeLimits,
 }
 
-impl ShellWindow {
+/// The smallest and largest content a window wants, as its agent's hints say.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SizeLimits {
+    pub min: Option<(u32, u32)>,
+    pub max: Option<(u32, u32)>,
+}
+
+impl SizeLimits {
+    /// The (min, max) content sizes a resize drag keeps to: the hints within [`MIN_CONTENT`]
+    /// and the protocol's largest window; where they cannot both hold, the maximum wins.
+    fn bounds(&self) -> ((u32, u32), (u32, u32)) {
+        let (min_w, min_h) = self.min.unwrap_or(MIN_CONTENT);
+        let (max_w, max_h) = self.max.unwrap_or((MAX_WINDOW_WIDTH, MAX_WINDOW_HEIGHT));
+        let max = (
+            max_w.clamp(1, MAX_WINDOW_WIDTH),
+            max_h.clamp(1, MAX_WINDOW_HEIGHT),
+        );
+        let min = (
+            min_w.max(MIN_CONTENT.0).min(max.0),
+            min_h.max(MIN_CONTENT.1).min(max.1),
+        );
+        (min, max)
+    }
+}
+
+impl<K> ShellWindow<K> {
     pub fn visible(&self) -> bool {
         self.mapped && !self.minimized
     }
@@ -131,7 +160,7 @@ pub struct Shell<K> {
     metrics: Metrics,
     zone_metrics: Metrics,
     output: (u32, u32),
-    windows: HashMap<K, ShellWindow>,
+    windows: HashMap<K, ShellWindow<K>>,
     /// Bottom to top.
     stack: Vec<K>,
     focus: Option<K>,
@@ -188,6 +217,7 @@ impl<K: Copy + Eq + Hash> Shell<K> {
                     metrics.content(frame)
                 }
             };
+            let content = placement::representable(content);
             if content != window.content {
                 window.content = content;
                 moved.push((*key, content));
@@ -196,7 +226,7 @@ impl<K: Copy + Eq + Hash> Shell<K> {
         moved
     }
 
-    pub fn window(&self, key: K) -> Option<&ShellWindow> {
+    pub fn window(&self, key: K) -> Option<&ShellWindow<K>> {
         self.windows.get(&key)
     }
 
@@ -205,11 +235,13 @@ impl<K: Copy + Eq + Hash> Shell<K> {
         self.windows.insert(
             key,
             ShellWindow {
-                content,
+                content: placement::representable(content),
                 kind,
                 mapped: false,
                 minimized: false,
                 sizing: Sizing::Normal,
+                transient_for: None,
+                size_limits: SizeLimits::default(),
             },
         );
         self.stack.retain(|k| *k != key);
@@ -228,19 +260,27 @@ impl<K: Copy + Eq + Hash> Shell<K> {
     /// agent must be told).
     pub fn map(&mut self, key: K, kind: WindowKind) -> Option<Rect> {
         let (metrics, output) = (self.metrics_of(kind), self.output);
+        let parent_frame = (self.windows.get(&key)?.transient_for)
+            .and_then(|parent| self.windows.get(&parent))
+            .filter(|parent| parent.visible())
+            .map(|parent| self.frame_of(parent));
         let window = self.windows.get_mut(&key)?;
         window.kind = kind;
         window.mapped = true;
         window.minimized = false;
-        let placed = match kind {
-            WindowKind::Normal => self.cascade.place(window.content, metrics, output),
-            WindowKind::OverrideRedirect => placement::inside(window.content, output),
-            WindowKind::Zone => metrics.content(placement::keep_grabbable(
+        let placed = match (kind, parent_frame) {
+            (WindowKind::Normal, Some(parent)) => {
+                placement::centred_on(window.content, parent, metrics, output)
+            }
+            (WindowKind::Normal, None) => self.cascade.place(window.content, metrics, output),
+            (WindowKind::OverrideRedirect, _) => placement::inside(window.content, output),
+            (WindowKind::Zone, _) => metrics.content(placement::keep_grabbable(
                 metrics.frame(window.content),
                 metrics,
                 output,
             )),
         };
+        let placed = placement::representable(placed);
         let moved = (placed != window.content).then_some(placed);
         window.content = placed;
         self.raise(key);
@@ -271,6 +311,7 @@ impl<K: Copy + Eq + Hash> Shell<K> {
                 metrics.content(frame)
             }
         };
+        let placed = placement::representable(placed);
         window.content = placed;
         if kind == WindowKind::OverrideRedirect {
             self.drop_focus_of(key);
@@ -284,7 +325,7 @@ impl<K: Copy + Eq + Hash> Shell<K> {
         Some(self.frame_of(window))
     }
 
-    fn frame_of(&self, window: &ShellWindow) -> Rect {
+    fn frame_of(&self, window: &ShellWindow<K>) -> Rect {
         match (window.kind, window.sizing) {
             (_, Sizing::Fullscreen { .. }) | (WindowKind::OverrideRedirect, _) => window.content,
             (kind, _) => self.metrics_of(kind).frame(window.content),
@@ -292,7 +333,7 @@ impl<K: Copy + Eq + Hash> Shell<K> {
     }
 
     /// Visible windows, topmost first.
-    pub fn visible_top_to_bottom(&self) -> impl Iterator<Item = (K, &ShellWindow)> + '_ {
+    pub fn visible_top_to_bottom(&self) -> impl Iterator<Item = (K, &ShellWindow<K>)> + '_ {
         self.stack
             .iter()
             .rev()
@@ -313,7 +354,7 @@ impl<K: Copy + Eq + Hash> Shell<K> {
         })
     }
 
-    fn part(&self, window: &ShellWindow, frame: &Rect, x: i32, y: i32) -> Hit {
+    fn part(&self, window: &ShellWindow<K>, frame: &Rect, x: i32, y: i32) -> Hit {
         let content = window.content;
         if contains(&content, x, y) {
             return Hit::Content {
@@ -345,10 +386,60 @@ impl<K: Copy + Eq + Hash> Shell<K> {
         })
     }
 
+    /// Brings a window to the top, and above it the windows transient for it (and for those),
+    /// in their order: a dialog never disappears behind its parent.
     pub fn raise(&mut self, key: K) {
-        if let Some(at) = self.stack.iter().position(|k| *k == key) {
-            let key = self.stack.remove(at);
-            self.stack.push(key);
+        if !self.stack.contains(&key) {
+            return;
+        }
+        let mut children: HashMap<K, Vec<K>> = HashMap::new();
+        for k in &self.stack {
+            if let Some(parent) = self.windows.get(k).and_then(|w| w.transient_for) {
+                children.entry(parent).or_default().push(*k);
+            }
+        }
+        // Agents may make transients form a cycle: each window joins the group once.
+        let mut group = HashSet::from([key]);
+        let mut pending = vec![key];
+        while let Some(parent) = pending.pop() {
+            for child in children.get(&parent).into_iter().flatten() {
+                if group.insert(*child) {
+                    pending.push(*child);
+                }
+            }
+        }
+        let transients: Vec<K> = (self.stack.iter())
+            .filter(|k| **k != key && group.contains(k))
+            .copied()
+            .collect();
+        self.stack.retain(|k| !group.contains(k));
+        self.stack.push(key);
+        self.stack.extend(transients);
+    }
+
+    /// Puts a window directly beneath another in the stacking order (nothing happens if either
+    /// is unknown).
+    pub fn lower_beneath(&mut self, key: K, above: K) {
+        if key == above || !self.stack.contains(&key) || !self.stack.contains(&above) {
+            return;
+        }
+        self.stack.retain(|k| *k != key);
+        if let Some(at) = self.stack.iter().position(|k| *k == above) {
+            self.stack.insert(at, key);
+        }
+    }
+
+    /// The window `key` is a dialog of (`None`: a window of its own).
+    pub fn set_transient_for(&mut self, key: K, parent: Option<K>) {
+        if let Some(window) = self.windows.get_mut(&key) {
+            window.transient_for = parent.filter(|parent| *parent != key);
+        }
+    }
+
+    /// The content sizes resize drags keep to.
+    pub fn set_size_limits(&mut self, key: K, limits: SizeLimits) {
+        if let Some(window) = self.windows.get_mut(&key) {
+            window.size_limits = limits;
         }
     }
 
@@ -409,7 +500,7 @@ impl<K: Copy + Eq + Hash> Shell<K> {
             metrics,
             output,
         );
-        window.content = metrics.content(moved);
+        window.content = placement::representable(metrics.content(moved));
         Some(window.content)
     }
 
@@ -424,20 +515,23 @@ impl<K: Copy + Eq + Hash> Shell<K> {
             return None;
         }
         let old = window.content;
+        let (min, max) = window.size_limits.bounds();
         let (x, width) = resize_span(
             (old.x, old.width),
             dx,
             (edges.left, edges.right),
-            (MIN_CONTENT.0, MAX_WINDOW_WIDTH),
+            (min.0, max.0),
         );
         let (y, height) = resize_span(
             (old.y, old.height),
             dy,
             (edges.top, edges.bottom),
-            (MIN_CONTENT.1, MAX_WINDOW_HEIGHT),
+            (min.1, max.1),
         );
         let frame = metrics.frame(Rect::new(x, y, width, height));
-        let resized = metrics.content(placement::keep_grabbable(frame, metrics, output));
+        let resized = placement::representable(
+            metrics.content(placement::keep_grabbable(frame, metrics, output)),
+        );
         window.content = resized;
         (resized != old).then_some(resized)
     }
@@ -486,6 +580,7 @@ impl<K: Copy + Eq + Hash> Shell<K> {
             (Sizing::Normal, restore)
         };
         window.sizing = new_sizing;
+        let content = placement::representable(content);
         let changed = window.content != content;
         window.content = content;
         changed.then_some(content)

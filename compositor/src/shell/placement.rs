@@ -42,6 +42,34 @@ fn fits(frame: &Rect, output: (u32, u32)) -> bool {
         && i64::from(frame.y) + i64::from(frame.height) <= i64::from(output.1)
 }
 
+/// The nearest geometry a qube's agent can hold: the protocol's limits (16384x6144 at ±16384,
+/// ±6144). The agent's answers are clamped to them, so a window placed beyond them would never
+/// be confirmed and would be configured again and again.
+pub(super) fn representable(rect: Rect) -> Rect {
+    guid_protocol::sanitize::geometry(rect.x, rect.y, rect.width.max(1), rect.height.max(1))
+        .unwrap_or(rect)
+}
+
+/// A dialog's content, its frame centred on its parent's frame and kept inside the output.
+pub(super) fn centred_on(
+    content: Rect,
+    parent: Rect,
+    metrics: Metrics,
+    output: (u32, u32),
+) -> Rect {
+    let frame = metrics.frame(content);
+    let centre = |start: i32, outer: u32, inner: u32| {
+        (i64::from(start) + (i64::from(outer) - i64::from(inner)) / 2) as i32
+    };
+    let centred = Rect::new(
+        centre(parent.x, parent.width, frame.width),
+        centre(parent.y, parent.height, frame.height),
+        frame.width,
+        frame.height,
+    );
+    metrics.content(inside(centred, output))
+}
+
 /// Moves a rectangle fully inside the output (its top-left corner stays inside if it is larger).
 pub(super) fn inside(rect: Rect, output: (u32, u32)) -> Rect {
     let clamp = |pos: i32, len: u32, room: u32| {

@@ -334,3 +334,133 @@ fn zone_frames_have_their_own_metrics_and_take_focus() {
     assert_eq!(placed.y, 500);
     assert!(ZONE_METRICS.frame(placed).x + ZONE_METRICS.frame(placed).width as i32 >= 64);
 }
+
+#[test]
+fn beyond_the_protocols_limits_geometry_is_clamped_once_and_confirmed() {
+    // A layout wider and taller than 16384x6144, the most an agent's window can be.
+    let mut shell = Shell::new((20_000, 8_000), METRICS, ZONE_METRICS);
+    shown(&mut shell, 1, Rect::new(100, 100, 300, 200));
+    let max = shell.set_maximized(1, true).unwrap();
+    assert_eq!(max, Rect::new(3, 27, 16384, 6144));
+    // The agent confirms what it was sent (its answer passes the protocol's clamp unchanged):
+    // nothing more to tell it.
+    assert_eq!(shell.configure(1, max, WindowKind::Normal), None);
+    shell.set_maximized(1, false);
+    let far = shell.move_by(1, 19_000, 7_000).unwrap();
+    assert_eq!((far.x, far.y), (16384, 6144));
+    assert_eq!(shell.configure(1, far, WindowKind::Normal), None);
+    // The agent asks for more than the limits: it gets them, once.
+    let asked = guid_protocol::sanitize::geometry(100, 100, 50_000, 50_000).unwrap();
+    assert_eq!(shell.configure(1, asked, WindowKind::Normal), None);
+    assert_eq!(
+        shell.window(1).map(|w| (w.content.width, w.content.height)),
+        Some((16384, 6144))
+    );
+    let widened = shell.set_output_size((30_000, 9_000));
+    assert!(
+        widened
+            .iter()
+            .all(|(_, c)| c.width <= 16384 && c.height <= 6144 && c.x <= 16384 && c.y <= 6144),
+        "{widened:?}"
+    );
+}
+
+fn stack(shell: &Shell<u32>) -> Vec<u32> {
+    let mut keys: Vec<u32> = shell.visible_top_to_bottom().map(|(k, _)| k).collect();
+    keys.reverse();
+    keys
+}
+
+#[test]
+fn resize_drags_keep_to_the_windows_size_hints() {
+    let mut shell = shell();
+    shown(&mut shell, 1, Rect::new(100, 100, 300, 200));
+    shell.set_size_limits(
+        1,
+        SizeLimits {
+            min: Some((250, 150)),
+            max: Some((400, 260)),
+        },
+    );
+    let bottom_right = Edges {
+        right: true,
+        bottom: true,
+        ..Edges::default()
+    };
+    let grown = shell.resize_by(1, bottom_right, 500, 500).unwrap();
+    assert_eq!((grown.width, grown.height), (400, 260));
+    let shrunk = shell.resize_by(1, bottom_right, -1000, -1000).unwrap();
+    assert_eq!((shrunk.width, shrunk.height), (250, 150));
+    // A maximum below the smallest drag size wins over it; a minimum above it is kept.
+    shell.set_size_limits(
+        1,
+        SizeLimits {
+            min: None,
+            max: Some((40, 20)),
+        },
+    );
+    let tiny = shell.resize_by(1, bottom_right, -1000, -1000).unwrap();
+    assert_eq!((tiny.width, tiny.height), (40, 20));
+}
+
+#[test]
+fn a_dialog_is_centred_on_its_parent_inside_the_output_and_raised_with_it() {
+    let mut shell = shell();
+    shown(&mut shell, 1, Rect::new(100, 100, 400, 300));
+    shell.add(2, Rect::new(0, 0, 100, 80), WindowKind::Normal);
+    shell.set_transient_for(2, Some(1));
+    shell.map(2, WindowKind::Normal);
+    let (parent, dialog) = (shell.frame(1).unwrap(), shell.frame(2).unwrap());
+    assert_eq!(
+        dialog.x + dialog.width as i32 / 2,
+        parent.x + parent.width as i32 / 2
+    );
+    assert_eq!(
+        dialog.y + dialog.height as i32 / 2,
+        parent.y + parent.height as i32 / 2
+    );
+    shown(&mut shell, 3, Rect::new(150, 150, 300, 200));
+    assert_eq!(stack(&shell), vec![1, 2, 3]);
+    assert!(shell.set_focus(Some(1)));
+    assert_eq!(
+        stack(&shell),
+        vec![3, 1, 2],
+        "the dialog comes up with its parent"
+    );
+    // Near the output's edge, the dialog stays inside it.
+    shown(&mut shell, 4, Rect::new(1700, 900, 200, 150));
+    shell.add(5, Rect::new(0, 0, 400, 300), WindowKind::Normal);
+    shell.set_transient_for(5, Some(4));
+    shell.map(5, WindowKind::Normal);
+    let frame = shell.frame(5).unwrap();
+    assert!(frame.x + frame.width as i32 <= 1920 && frame.y + frame.height as i32 <= 1080);
+}
+
+#[test]
+fn transients_in_a_cycle_are_raised_once() {
+    let mut shell = shell();
+    for key in 1..=3 {
+        shown(&mut shell, key, Rect::new(100, 100, 300, 200));
+    }
+    shell.set_transient_for(1, Some(2));
+    shell.set_transient_for(2, Some(1));
+    shell.set_transient_for(3, Some(3));
+    shell.raise(1);
+    assert_eq!(stack(&shell), vec![3, 1, 2]);
+    shell.raise(3);
+    assert_eq!(stack(&shell), vec![1, 2, 3], "not its own transient");
+}
+
+#[test]
+fn a_window_can_go_directly_beneath_another() {
+    let mut shell = shell();
+    for key in 1..=3 {
+        shown(&mut shell, key, Rect::new(100, 100, 300, 200));
+    }
+    shell.lower_beneath(3, 1);
+    assert_eq!(stack(&shell), vec![3, 1, 2]);
+    shell.lower_beneath(1, 2);
+    assert_eq!(stack(&shell), vec![3, 1, 2], "already there");
+    shell.lower_beneath(2, 9);
+    assert_eq!(stack(&shell), vec![3, 1, 2], "unknown: nothing moves");
+}

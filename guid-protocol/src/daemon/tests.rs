@@ -324,6 +324,49 @@ fn the_daemon_owns_geometry_until_the_agent_confirms_it() {
 }
 
 #[test]
+fn a_configure_beyond_the_limits_is_sent_clamped_so_its_echo_confirms_it() {
+    let mut daemon = connected_with_window();
+    let window = WindowId::new(5).unwrap();
+    let beyond = Configure {
+        x: 17_000,
+        y: -7_000,
+        width: 20_000,
+        height: 7_000,
+        override_redirect: 0,
+    };
+    daemon
+        .send(Some(window), &Message::Configure(beyond))
+        .unwrap();
+    let mut agent = AgentConnection::new(Version::CURRENT);
+    let mut greeting = &[8u8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0][..];
+    agent.receive(&mut greeting).unwrap();
+    let mut sent = daemon.outgoing().pending();
+    let clamped = Configure {
+        x: 16384,
+        y: -6144,
+        width: 16384,
+        height: 6144,
+        override_redirect: 0,
+    };
+    assert_eq!(
+        agent.receive(&mut sent).unwrap(),
+        Some(AgentEvent::Message {
+            window: 5,
+            message: Message::Configure(clamped)
+        })
+    );
+    daemon.outgoing().consume(usize::MAX);
+    // The agent follows what it got: confirmed, and nothing is sent again.
+    let events = feed(
+        &mut daemon,
+        &message_bytes(5, Message::Configure(clamped)),
+        [],
+    );
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert!(daemon.outgoing().is_empty(), "no CONFIGURE again");
+}
+
+#[test]
 fn clipboard_data_is_taken_only_when_asked_for() {
     let mut daemon = connected_with_window();
     let data = message_bytes(5, Message::ClipboardData(b"secret".to_vec()));

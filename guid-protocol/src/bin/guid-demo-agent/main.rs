@@ -75,6 +75,7 @@ fn main() -> anyhow::Result<()> {
         log: EventLog::open(cli.log.as_deref()).context("opening the event log")?,
         clipboard: cli.clipboard.clone().into_bytes(),
         version: Version::CURRENT,
+        connections: 0,
     };
     let offered = Version {
         major: 1,
@@ -130,6 +131,8 @@ struct Qube {
     log: EventLog,
     clipboard: Vec<u8>,
     version: Version,
+    /// Connections that completed the handshake so far.
+    connections: u32,
 }
 
 impl Qube {
@@ -199,9 +202,18 @@ impl Qube {
                 tracing::info!(%version, width = xconf.width, height = xconf.height, "connected");
                 self.log.connected(version, &xconf);
                 self.version = version;
-                for window in &mut self.windows {
-                    window.announce(&mut self.pool, out)?;
+                // The first time the windows are created in order; on a reconnect they are
+                // listed as the Qubes agent lists the windows it has: newest first.
+                if self.connections == 0 {
+                    for window in &mut self.windows {
+                        window.announce(&mut self.pool, out)?;
+                    }
+                } else {
+                    for window in self.windows.iter_mut().rev() {
+                        window.list(&mut self.pool, out)?;
+                    }
                 }
+                self.connections += 1;
                 self.release_unacknowledged();
                 return Ok(());
             }

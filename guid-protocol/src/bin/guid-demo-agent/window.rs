@@ -131,26 +131,14 @@ impl DemoWindow {
         Duration::from_secs(1) / self.spec.fps.max(1)
     }
 
-    /// Everything the daemon must know of this window, as the Qubes agent sends it on creation
-    /// and again after a reconnect.
+    /// Everything the daemon must know of this window, as the Qubes agent sends it on creation.
     pub fn announce(
         &mut self,
         pool: &mut PoolAllocator,
         out: &mut Vec<(u32, Message)>,
     ) -> Result<(), PoolError> {
-        let g = self.geometry;
         let or = u32::from(self.spec.override_redirect);
-        out.push((
-            self.id,
-            Message::Create(Create {
-                x: g.x,
-                y: g.y,
-                width: g.width,
-                height: g.height,
-                parent: 0,
-                override_redirect: or,
-            }),
-        ));
+        out.push((self.id, self.create_message()));
         out.push((self.id, Message::WmName(WmName::new(&self.spec.title))));
         out.push((
             self.id,
@@ -173,6 +161,52 @@ impl DemoWindow {
             self.next_frame = Some(Instant::now() + self.frame_interval());
         }
         Ok(())
+    }
+
+    /// Everything the daemon must know of this window when the agent connects to a new daemon
+    /// with the window already shown, in the order the Qubes agent sends it
+    /// (`send_full_window_info`): the image comes before MAP.
+    pub fn list(
+        &mut self,
+        pool: &mut PoolAllocator,
+        out: &mut Vec<(u32, Message)>,
+    ) -> Result<(), PoolError> {
+        let or = u32::from(self.spec.override_redirect);
+        out.push((self.id, self.create_message()));
+        out.push((self.id, self.configure_message()));
+        self.redraw(pool, out)?;
+        out.push((
+            self.id,
+            Message::WmClass(WmClass::new(b"guid-demo-agent", b"demo")),
+        ));
+        out.push((
+            self.id,
+            Message::Map(Map {
+                transient_for: 0,
+                override_redirect: or,
+            }),
+        ));
+        out.push((self.id, Message::WmName(WmName::new(&self.spec.title))));
+        out.push((
+            self.id,
+            Message::WindowFlags(WindowFlags { set: 0, unset: 0 }),
+        ));
+        if self.spec.animation != Animation::None {
+            self.next_frame = Some(Instant::now() + self.frame_interval());
+        }
+        Ok(())
+    }
+
+    fn create_message(&self) -> Message {
+        let g = self.geometry;
+        Message::Create(Create {
+            x: g.x,
+            y: g.y,
+            width: g.width,
+            height: g.height,
+            parent: 0,
+            override_redirect: u32::from(self.spec.override_redirect),
+        })
     }
 
     fn configure_message(&self) -> Message {

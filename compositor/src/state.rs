@@ -283,12 +283,6 @@ impl State {
             return;
         }
         tracing::info!(width, height, "output resized");
-        // `config.output` is the output as it is (see `run`): a qube connecting from now on is
-        // told this size in its xconf, and the 90% rule for its menus uses it.
-        (
-            self.airgui.config.output.width,
-            self.airgui.config.output.height,
-        ) = (width, height);
         self.airgui.native.resize_output(width, height);
         for qube in &mut self.airgui.qubes {
             if let Some(link) = &mut qube.link {

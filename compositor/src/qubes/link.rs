@@ -165,12 +165,14 @@ fn attach(state: &mut State, index: usize, stream: QubeStream, pool: Option<Gran
         warn!(qube = %qube.name(), "refused a second connection while one is live");
         return false;
     }
+    // The output as it is now (it follows RDP client resizes): the xconf and the 90% rule.
+    let (output_width, output_height) = airgui.shell.output();
     let config = DaemonConfig {
         limits: guid_protocol::sanitize::Limits {
             max_windows: qube.config.max_windows,
             allow_utf8_titles: qube.config.allow_utf8_titles,
-            output_width: airgui.config.output.width,
-            output_height: airgui.config.output.height,
+            output_width,
+            output_height,
         },
         max_pool_bytes: qube.config.max_pool_bytes,
     };

@@ -7,8 +7,8 @@ use smithay::utils::{Physical, Rectangle};
 use super::gles::GlesFrames;
 use super::pixman::PixmanFrames;
 use super::screen::{ScanoutSource, Screen};
+use crate::render::scene::Scene;
 use crate::shell_key::ShellKey;
-use crate::state::Airgui;
 
 pub enum Frames {
     Pixman(Box<PixmanFrames>),
@@ -26,12 +26,12 @@ impl Frames {
     /// Draws the copy in memory, then `screens`; returns the copy's damage.
     pub fn render(
         &mut self,
-        airgui: &mut Airgui,
+        scene: &mut impl Scene,
         screens: &mut [Screen],
     ) -> anyhow::Result<Vec<Rectangle<i32, Physical>>> {
         match self {
-            Frames::Pixman(frames) => frames.render(airgui, screens),
-            Frames::Gles(frames) => frames.render(airgui, screens),
+            Frames::Pixman(frames) => frames.render(scene, screens),
+            Frames::Gles(frames) => frames.render(scene, screens),
         }
     }
 

@@ -5,7 +5,7 @@ use guid_protocol::Rect;
 
 use super::pixman_canvas::PixmanCanvas;
 use crate::render::scene::Scene;
-use crate::shell_key::ShellKey;
+use crate::render::textures::TextureKey;
 
 #[derive(Debug)]
 pub struct Headless {
@@ -41,7 +41,7 @@ impl Headless {
         self.canvas.resize(width, height)
     }
 
-    pub fn forget_window(&mut self, key: ShellKey) {
+    pub fn forget_window(&mut self, key: TextureKey) {
         self.canvas.forget_window(key);
     }
 }

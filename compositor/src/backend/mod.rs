@@ -19,7 +19,7 @@ use anyhow::Context;
 use guid_protocol::Rect;
 
 use crate::render::scene::Scene;
-use crate::shell_key::ShellKey;
+use crate::render::textures::TextureKey;
 
 pub use headless::Headless;
 #[cfg(feature = "udev")]
@@ -133,7 +133,7 @@ impl Backend {
     }
 
     /// A window is gone: release its texture.
-    pub fn forget_window(&mut self, key: ShellKey) {
+    pub fn forget_window(&mut self, key: TextureKey) {
         match self {
             Backend::Headless(headless) => headless.forget_window(key),
             #[cfg(feature = "winit")]

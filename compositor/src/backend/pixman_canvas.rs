@@ -12,9 +12,8 @@ use smithay::utils::{Physical, Rectangle};
 
 use crate::render::element::OutputElement;
 use crate::render::scene::Scene;
-use crate::render::textures::WindowTextures;
+use crate::render::textures::{TextureKey, WindowTextures};
 use crate::render::tracked_output::TrackedOutput;
-use crate::shell_key::ShellKey;
 
 pub struct PixmanCanvas {
     renderer: PixmanRenderer,
@@ -107,7 +106,7 @@ impl PixmanCanvas {
         Ok(())
     }
 
-    pub fn forget_window(&mut self, key: ShellKey) {
+    pub fn forget_window(&mut self, key: TextureKey) {
         self.textures.forget(key);
     }
 }

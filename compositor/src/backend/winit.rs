@@ -17,8 +17,7 @@ use super::host::BackendHost;
 use super::shadow::ShadowFrame;
 use crate::render::element::BACKGROUND;
 use crate::render::scene::Scene;
-use crate::render::textures::WindowTextures;
-use crate::shell_key::ShellKey;
+use crate::render::textures::{TextureKey, WindowTextures};
 
 pub struct Winit {
     backend: WinitGraphicsBackend<GlesRenderer>,
@@ -128,7 +127,7 @@ impl Winit {
         Ok(())
     }
 
-    pub fn forget_window(&mut self, key: ShellKey) {
+    pub fn forget_window(&mut self, key: TextureKey) {
         self.textures.forget(key);
     }
 }

@@ -15,6 +15,7 @@ use tracing::{debug, info, warn};
 
 use super::QubeLink;
 use crate::config::QubeEndpoint;
+use crate::render::textures::TextureKey;
 use crate::shell_key::ShellKey;
 use crate::state::State;
 
@@ -375,7 +376,7 @@ pub fn disconnect(state: &mut State, index: usize, reason: &str) {
             window: *id,
         };
         airgui.shell.remove(ShellKey::Qube(key));
-        state.backend.forget_window(ShellKey::Qube(key));
+        state.backend.forget_window(TextureKey::Qube(key));
     }
     drop(windows);
     state.airgui.input.layout_changed = true;

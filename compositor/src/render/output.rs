@@ -14,7 +14,7 @@ use super::cursor::PointerShape;
 use super::decorations::Style;
 use super::element::OutputElement;
 use super::scene::Scene;
-use super::textures::{Upload, WindowImageImport, WindowTextures};
+use super::textures::{TextureKey, Upload, WindowImageImport, WindowTextures};
 use super::upload_plan::{self, UploadBudget};
 use super::zone_frame;
 use crate::qubes::WindowKey;
@@ -111,7 +111,11 @@ where
                         .decorations
                         .elements(renderer, frame, content, &style, metrics)?,
                 );
-                elements.extend(textures.element(key, content).map(OutputElement::Texture));
+                elements.extend(
+                    textures
+                        .element(TextureKey::Qube(window_key), content)
+                        .map(OutputElement::Texture),
+                );
                 elements.push(OutputElement::Solid(window.decorations.backdrop(content)));
             }
             ShellKey::Zone(id) => {
@@ -121,7 +125,11 @@ where
                 elements.extend(zone_frame::elements(
                     renderer, zone, frame, content, metrics,
                 )?);
-                elements.extend(textures.element(key, content).map(OutputElement::Texture));
+                elements.extend(
+                    textures
+                        .element(TextureKey::Zone(id), content)
+                        .map(OutputElement::Texture),
+                );
             }
             ShellKey::Native(id) => {
                 let colour = airgui.native_colour();

@@ -23,8 +23,15 @@ use guid_protocol::Rect;
 
 use super::upload_plan::{self, PendingUpload, UploadBudget, UploadPlan};
 use crate::qubes::{QubeWindow, WindowKey};
-use crate::shell_key::ShellKey;
 use crate::zones::zone::{Zone, ZoneId};
+
+/// Whose image a texture holds: a qube window's or a zone's framebuffer (native windows' surfaces
+/// are Smithay's business).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TextureKey {
+    Qube(WindowKey),
+    Zone(ZoneId),
+}
 
 /// How a renderer takes a qube window's image.
 pub trait WindowImageImport: Renderer + ImportMem {
@@ -72,12 +79,12 @@ impl WindowImageImport for smithay::backend::renderer::gles::GlesRenderer {}
 
 #[derive(Debug)]
 pub struct WindowTextures<R: Renderer> {
-    buffers: HashMap<ShellKey, WindowTexture<R::TextureId>>,
+    buffers: HashMap<TextureKey, WindowTexture<R::TextureId>>,
     /// Where a qube window's changed rectangles are copied before a renderer that cannot read
     /// in place uploads them; one for all windows, the size of the last one uploaded.
     staging: Vec<u8>,
     /// Windows (and zones) whose image failed to copy, each said once in the log.
-    failed: HashSet<ShellKey>,
+    failed: HashSet<TextureKey>,
 }
 
 /// Whether a window's image work is done for this frame or waits for the next.
@@ -127,7 +134,7 @@ where
         if window.upload.is_empty() {
             return Upload::Done;
         }
-        let key = ShellKey::Qube(key);
+        let key = TextureKey::Qube(key);
         let size = (image.width, image.height);
         if let Some(texture) = self.buffers.get_mut(&key) {
             let reads_this_image = texture
@@ -203,7 +210,7 @@ where
             return Upload::Done;
         };
         let size = (u32::from(fb.width()), u32::from(fb.height()));
-        let key = ShellKey::Zone(id);
+        let key = TextureKey::Zone(id);
         let name = zone.config.name.as_str();
         let uploaded = self.upload(
             renderer,
@@ -227,7 +234,7 @@ where
     fn upload(
         &mut self,
         renderer: &mut R,
-        key: ShellKey,
+        key: TextureKey,
         owner: &str,
         pixels: &[u8],
         size: (u32, u32),
@@ -241,7 +248,7 @@ where
     /// What a frame copies of `pending` into `key`'s texture (see [`upload_plan::plan`]).
     fn plan(
         &self,
-        key: ShellKey,
+        key: TextureKey,
         pending: &PendingUpload,
         size: (u32, u32),
         budget: &mut UploadBudget,
@@ -263,7 +270,7 @@ where
     fn apply(
         &mut self,
         renderer: &mut R,
-        key: ShellKey,
+        key: TextureKey,
         owner: &str,
         plan: &UploadPlan,
         pixels: &[u8],
@@ -291,7 +298,7 @@ where
     fn import(
         &mut self,
         renderer: &mut R,
-        key: ShellKey,
+        key: TextureKey,
         pixels: &[u8],
         size: (u32, u32),
     ) -> Result<(), R::Error> {
@@ -318,7 +325,7 @@ where
 
     /// After a failed copy the window has no texture (it is not drawn) until its next image
     /// or damage tries again; the frame goes on without it.
-    fn settle(&mut self, key: ShellKey, owner: &str, result: Result<(), R::Error>) -> Upload {
+    fn settle(&mut self, key: TextureKey, owner: &str, result: Result<(), R::Error>) -> Upload {
         if let Err(error) = result {
             self.buffers.remove(&key);
             if self.failed.insert(key) {
@@ -338,7 +345,7 @@ where
     /// window waits for its new image, the old one shows, cut to the window.
     pub fn element(
         &self,
-        key: ShellKey,
+        key: TextureKey,
         content: Rect,
     ) -> Option<TextureRenderElement<R::TextureId>> {
         let WindowTexture {
@@ -360,7 +367,7 @@ where
         ))
     }
 
-    pub fn forget(&mut self, key: ShellKey) {
+    pub fn forget(&mut self, key: TextureKey) {
         self.buffers.remove(&key);
         self.failed.remove(&key);
     }
@@ -398,7 +405,7 @@ mod tests {
         let mut renderer = PixmanRenderer::new().unwrap();
         let mut textures = WindowTextures::<PixmanRenderer>::default();
         let mut budget = UploadBudget::new(upload_plan::UPLOAD_BYTES_PER_FRAME);
-        let (broken, good) = (ShellKey::Zone(ZoneId(0)), ShellKey::Zone(ZoneId(1)));
+        let (broken, good) = (TextureKey::Zone(ZoneId(0)), TextureKey::Zone(ZoneId(1)));
         let content = Rect::new(0, 0, 64, 64);
 
         let mut pending = whole();
@@ -456,7 +463,7 @@ mod tests {
         let mut textures = WindowTextures::<PixmanRenderer>::default();
         let mut budget = UploadBudget::new(64 * 64 * 4);
         let pixels = vec![0x80u8; 64 * 64 * 4];
-        let (first, second) = (ShellKey::Zone(ZoneId(0)), ShellKey::Zone(ZoneId(1)));
+        let (first, second) = (TextureKey::Zone(ZoneId(0)), TextureKey::Zone(ZoneId(1)));
         let mut pending = whole();
         let uploaded = textures.upload(
             &mut renderer,

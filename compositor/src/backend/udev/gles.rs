@@ -18,9 +18,8 @@ use super::cursor::CursorImages;
 use super::screen::{Buffers, ScanoutSource, Screen};
 use crate::backend::shadow::ShadowFrame;
 use crate::render::scene::Scene;
-use crate::render::textures::WindowTextures;
+use crate::render::textures::{TextureKey, WindowTextures};
 use crate::render::tracked_output::TrackedOutput;
-use crate::shell_key::ShellKey;
 
 /// The GPU's GBM device and an EGL display on it, before a renderer is made of them.
 pub struct Egl {
@@ -154,7 +153,7 @@ impl GlesFrames {
         Ok(())
     }
 
-    pub fn forget_window(&mut self, key: ShellKey) {
+    pub fn forget_window(&mut self, key: TextureKey) {
         self.textures.forget(key);
     }
 }

@@ -35,7 +35,7 @@ use tracing::{info, warn};
 use super::host::BackendHost;
 use crate::config::{OutputConfig, RendererSetting, ScreenPlacement};
 use crate::render::scene::Scene;
-use crate::shell_key::ShellKey;
+use crate::render::textures::TextureKey;
 use choice::{Choice, EglOffer};
 pub use error::UdevError;
 use gpu::Gpu;
@@ -155,7 +155,7 @@ impl Udev {
         Ok(())
     }
 
-    pub fn forget_window(&mut self, key: ShellKey) {
+    pub fn forget_window(&mut self, key: TextureKey) {
         self.frames.forget_window(key);
     }
 

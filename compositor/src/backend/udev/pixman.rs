@@ -11,7 +11,7 @@ use super::cursor::CursorImages;
 use super::screen::{Buffers, ScanoutSource, Screen};
 use crate::backend::pixman_canvas::PixmanCanvas;
 use crate::render::scene::Scene;
-use crate::shell_key::ShellKey;
+use crate::render::textures::TextureKey;
 
 pub struct PixmanFrames {
     /// The copy of the shell's output in memory, and the renderer the screens are drawn with.
@@ -66,7 +66,7 @@ impl PixmanFrames {
         self.canvas.resize(width, height)
     }
 
-    pub fn forget_window(&mut self, key: ShellKey) {
+    pub fn forget_window(&mut self, key: TextureKey) {
         self.canvas.forget_window(key);
     }
 }

@@ -8,7 +8,7 @@ use super::gles::GlesFrames;
 use super::pixman::PixmanFrames;
 use super::screen::{ScanoutSource, Screen};
 use crate::render::scene::Scene;
-use crate::shell_key::ShellKey;
+use crate::render::textures::TextureKey;
 
 pub enum Frames {
     Pixman(Box<PixmanFrames>),
@@ -49,7 +49,7 @@ impl Frames {
         }
     }
 
-    pub fn forget_window(&mut self, key: ShellKey) {
+    pub fn forget_window(&mut self, key: TextureKey) {
         match self {
             Frames::Pixman(frames) => frames.forget_window(key),
             Frames::Gles(frames) => frames.forget_window(key),

@@ -6,6 +6,10 @@ pub mod agent;
 mod backend;
 mod clipboard;
 pub mod config;
+mod frame;
+mod geometry;
+#[cfg(any(feature = "winit", feature = "udev"))]
+mod host;
 mod input;
 mod ipc;
 mod listener;
@@ -118,9 +122,11 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     // The output is what the backend got (a window may not take the size asked).
     (config.output.width, config.output.height) = size;
     let display: Display<State> = Display::new().context("cannot create the Wayland display")?;
+    let native = wayland::Native::new(&display.handle(), &config);
     let mut state = State::new(
         config,
         backend,
+        native,
         &display.handle(),
         event_loop.handle(),
         args.test_input,

@@ -12,7 +12,7 @@ use tracing::{debug, info};
 
 use crate::config::RdpSecurity;
 use crate::input::keymap::{KEY_CAPSLOCK, KEY_NUMLOCK};
-use crate::input::PointerShape;
+use crate::render::cursor::PointerShape;
 use crate::state::{Airgui, State};
 
 /// Starts the RDP server if `[rdp]` is configured; returns what to tell the user.

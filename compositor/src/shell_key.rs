@@ -2,8 +2,8 @@
 //! windows, or, on a master, a zone's frame.
 
 use crate::qubes::WindowKey;
-use crate::wayland::NativeId;
-use crate::zones::ZoneId;
+use crate::wayland::native_windows::NativeId;
+use crate::zones::zone::ZoneId;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ShellKey {

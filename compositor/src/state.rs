@@ -5,26 +5,25 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use airgui_remote::client::ZoneClients;
-use airgui_remote::{FrameRef, RdpServerHandle};
+use airgui_remote::RdpServerHandle;
 use guid_protocol::{Message, Rect, WindowId};
 use smithay::input::{Seat, SeatState};
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
 use smithay::reexports::calloop::{LoopHandle, LoopSignal, RegistrationToken};
 use smithay::reexports::wayland_server::DisplayHandle;
-use smithay::utils::SERIAL_COUNTER;
-use tracing::{error, warn};
+use tracing::warn;
 
 use crate::backend::Backend;
 use crate::clipboard::Clipboard;
 use crate::config::Config;
 use crate::input::keymap::{add_keyboard, KeyResolver};
-use crate::input::InputState;
+use crate::input::tracking::InputState;
 use crate::qubes::{self, Qube, WindowKey};
 use crate::render::decorations::ZONE_GAP;
 use crate::shell::{Metrics, Shell};
 use crate::shell_key::ShellKey;
-use crate::wayland::Native;
-use crate::zones::Zone;
+use crate::wayland::native::Native;
+use crate::zones::zone::Zone;
 
 pub struct State {
     pub backend: Backend,
@@ -109,6 +108,11 @@ impl RedrawSchedule {
         self.interval
     }
 
+    /// Whether a frame is queued.
+    pub fn is_queued(&self) -> bool {
+        self.queued.is_some()
+    }
+
     /// How long a frame wanted at `now` waits.
     fn delay(&self, now: Instant) -> Duration {
         self.due
@@ -137,7 +141,7 @@ pub struct FrameLog {
 impl FrameLog {
     const KEPT: usize = 64;
 
-    fn record(&mut self, damage: Vec<Rect>) {
+    pub fn record(&mut self, damage: Vec<Rect>) {
         self.count += 1;
         if self.recent.len() == Self::KEPT {
             self.recent.pop_front();
@@ -156,6 +160,7 @@ impl State {
     pub fn new(
         config: Config,
         backend: Backend,
+        native: Native,
         display: &DisplayHandle,
         handle: LoopHandle<'static, State>,
         test_input: bool,
@@ -179,7 +184,6 @@ impl State {
         };
         let output = (config.output.width, config.output.height);
         let interval = Duration::from_secs(1) / config.output.refresh_hz.max(1);
-        let native = Native::new(display, &config);
         Ok(State {
             backend,
             airgui: Airgui {
@@ -226,112 +230,22 @@ impl State {
             self.airgui.doomed.push((key.qube, reason));
         }
     }
-
-    /// Makes the seat's keyboard focus follow the shell's focused window.
-    pub fn sync_keyboard_focus(&mut self) {
-        let wanted = self
-            .airgui
-            .shell
-            .focus()
-            .and_then(|key| self.focus_target(key));
-        let Some(keyboard) = self.airgui.seat.get_keyboard() else {
-            return;
-        };
-        if keyboard.current_focus() != wanted {
-            keyboard.set_focus(self, wanted, SERIAL_COUNTER.next_serial());
-        }
-    }
-
-    /// Draws a frame now (a queued one is then no longer due).
-    pub fn render(&mut self) {
-        if let Some(timer) = self.airgui.redraw.queued.take() {
-            self.airgui.handle.remove(timer);
-        }
-        self.airgui.redraw.drawn(Instant::now());
-        let damage = match self.backend.render(&mut self.airgui) {
-            Ok(damage) => damage,
-            Err(error) => {
-                error!("rendering failed: {error:#}");
-                return;
-            }
-        };
-        if let (Some(rdp), false) = (&self.airgui.rdp, damage.is_empty()) {
-            let rects = crate::rdp::damage_rects(&damage);
-            let submitted = self.backend.with_pixels(|frame| {
-                rdp.submit_ref(FrameRef {
-                    damage: &rects,
-                    ..frame
-                })
-            });
-            if let Err(error) = submitted {
-                error!("cannot hand the frame to the RDP server: {error}");
-            }
-        }
-        crate::wayland::send_frames(self);
-        crate::wayland::screencopy::frame_drawn(self, &damage);
-        self.airgui.frames.record(damage);
-    }
-
-    /// The output takes a new size (an RDP client resized its window): windows stay where they
-    /// are or come back inside, and qubes learn the new bounds.
-    pub fn resize_output(&mut self, width: u32, height: u32) {
-        if (width, height) == self.airgui.shell.output() {
-            return;
-        }
-        if let Err(error) = self.backend.resize(width, height) {
-            error!("cannot resize the output to {width}x{height}: {error:#}");
-            return;
-        }
-        tracing::info!(width, height, "output resized");
-        self.airgui.native.resize_output(width, height);
-        for qube in &mut self.airgui.qubes {
-            if let Some(link) = &mut qube.link {
-                link.connection.set_output_size(width, height);
-            }
-        }
-        for (key, content) in self.airgui.shell.set_output_size((width, height)) {
-            self.window_changed(key, content);
-        }
-        self.airgui.queue_redraw();
-    }
-
-    /// The shell moved or resized a window: its owner follows (a qube's agent is told the
-    /// geometry, a zone's slave is asked for the new size).
-    pub fn window_changed(&mut self, key: ShellKey, content: Rect) {
-        match key {
-            ShellKey::Qube(key) => crate::qubes::events::tell_geometry(self, key, Some(content)),
-            ShellKey::Zone(id) => {
-                let size = self.airgui.zones.get(id.0).and_then(|zone| zone.size);
-                if size != Some((content.width, content.height)) {
-                    self.request_zone_size(id, content);
-                }
-            }
-            ShellKey::Native(id) => crate::wayland::windows::request_size(self, id, content),
-        }
-    }
-
-    /// Draws now if a frame is due, so that what is read next (a screenshot) is current.
-    pub fn render_if_queued(&mut self) {
-        if self.airgui.redraw.queued.is_some() {
-            self.render();
-        }
-    }
-
-    /// Work left after each turn of the event loop: cutting off qubes that broke a rule while
-    /// their events were being handled, the pointer focus after windows changed under it, the
-    /// window flags agents must hear of, and writes to qubes.
-    pub fn after_dispatch(&mut self) {
-        for (qube, reason) in std::mem::take(&mut self.airgui.doomed) {
-            qubes::link::disconnect(self, qube, &reason);
-        }
-        self.refresh_pointer_focus();
-        qubes::flags::sync_all(self);
-        qubes::link::flush_all(self);
-        crate::wayland::flush(self);
-    }
 }
 
 impl Airgui {
+    /// A frame is being drawn now: a queued one is no longer due.
+    pub fn frame_started(&mut self) {
+        if let Some(timer) = self.redraw.queued.take() {
+            self.handle.remove(timer);
+        }
+        self.redraw.drawn(Instant::now());
+    }
+
+    /// The qubes that broke a rule since the last call, with the reason: to be cut off.
+    pub fn take_doomed(&mut self) -> Vec<(usize, String)> {
+        std::mem::take(&mut self.doomed)
+    }
+
     /// Something visible changed: draw at the next frame time, unless a frame is already queued.
     pub fn queue_redraw(&mut self) {
         if self.redraw.queued.is_some() {

@@ -12,7 +12,7 @@ use smithay::utils::{Logical, Point, SERIAL_COUNTER};
 
 use super::windows::{self, Role};
 use super::Agent;
-use crate::input::{button_event, evdev_button, SCROLL_PER_NOTCH};
+use crate::input::codes::{button_event, evdev_button, SCROLL_PER_NOTCH};
 
 /// Where the pointer is, as far as the daemon told us.
 #[derive(Debug, Default)]

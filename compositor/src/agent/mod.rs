@@ -43,7 +43,8 @@ use tracing::info;
 
 use crate::config::Config;
 use crate::input::keymap::add_keyboard;
-use crate::wayland::{socket, ClientState};
+use crate::wayland::native::ClientState;
+use crate::wayland::socket;
 
 /// `airgui agent`: run the qube side.
 #[derive(Debug, clap::Args)]

@@ -4,8 +4,8 @@ use airgui_remote::FrameRef;
 use guid_protocol::Rect;
 
 use super::pixman_canvas::PixmanCanvas;
-use crate::shell_key::ShellKey;
-use crate::state::Airgui;
+use crate::render::scene::Scene;
+use crate::render::textures::TextureKey;
 
 #[derive(Debug)]
 pub struct Headless {
@@ -23,8 +23,8 @@ impl Headless {
         self.canvas.size()
     }
 
-    pub fn render(&mut self, airgui: &mut Airgui) -> anyhow::Result<Vec<Rect>> {
-        let (_, damage) = self.canvas.draw(airgui)?;
+    pub fn render(&mut self, scene: &mut impl Scene) -> anyhow::Result<Vec<Rect>> {
+        let (_, damage) = self.canvas.draw(scene)?;
         Ok(damage
             .iter()
             .map(|r| Rect::new(r.loc.x, r.loc.y, r.size.w as u32, r.size.h as u32))
@@ -41,7 +41,7 @@ impl Headless {
         self.canvas.resize(width, height)
     }
 
-    pub fn forget_window(&mut self, key: ShellKey) {
+    pub fn forget_window(&mut self, key: TextureKey) {
         self.canvas.forget_window(key);
     }
 }

@@ -2,6 +2,8 @@
 //! own renderer; the shell, decorations and input do not know which one runs.
 
 pub mod headless;
+#[cfg(any(feature = "winit", feature = "udev"))]
+pub mod host;
 mod pixman_canvas;
 #[cfg(any(feature = "winit", feature = "udev"))]
 mod shadow;
@@ -16,18 +18,14 @@ use airgui_remote::FrameRef;
 use anyhow::Context;
 use guid_protocol::Rect;
 
-use crate::shell_key::ShellKey;
-use crate::state::Airgui;
-use smithay::backend::renderer::Color32F;
+use crate::render::scene::Scene;
+use crate::render::textures::TextureKey;
 
 pub use headless::Headless;
 #[cfg(feature = "udev")]
 pub use udev::Udev;
 #[cfg(feature = "winit")]
 pub use winit::Winit;
-
-/// The desktop behind the windows, #202020.
-pub const BACKGROUND: Color32F = Color32F::new(0.125, 0.125, 0.125, 1.0);
 
 #[derive(Debug)]
 pub enum Backend {
@@ -64,14 +62,14 @@ impl Backend {
         }
     }
 
-    /// Draws a frame; returns the output rectangles that changed.
-    pub fn render(&mut self, airgui: &mut Airgui) -> anyhow::Result<Vec<Rect>> {
+    /// Draws a frame of `scene`; returns the output rectangles that changed.
+    pub fn render(&mut self, scene: &mut impl Scene) -> anyhow::Result<Vec<Rect>> {
         match self {
-            Backend::Headless(headless) => headless.render(airgui),
+            Backend::Headless(headless) => headless.render(scene),
             #[cfg(feature = "winit")]
-            Backend::Winit(winit) => winit.render(airgui),
+            Backend::Winit(winit) => winit.render(scene),
             #[cfg(feature = "udev")]
-            Backend::Udev(udev) => udev.render(airgui),
+            Backend::Udev(udev) => udev.render(scene),
         }
     }
 
@@ -135,7 +133,7 @@ impl Backend {
     }
 
     /// A window is gone: release its texture.
-    pub fn forget_window(&mut self, key: ShellKey) {
+    pub fn forget_window(&mut self, key: TextureKey) {
         match self {
             Backend::Headless(headless) => headless.forget_window(key),
             #[cfg(feature = "winit")]

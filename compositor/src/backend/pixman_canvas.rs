@@ -10,9 +10,10 @@ use smithay::backend::renderer::{Bind, Offscreen};
 use smithay::reexports::pixman;
 use smithay::utils::{Physical, Rectangle};
 
-use crate::render::{self, OutputElement, TrackedOutput, WindowTextures};
-use crate::shell_key::ShellKey;
-use crate::state::Airgui;
+use crate::render::element::OutputElement;
+use crate::render::scene::Scene;
+use crate::render::textures::{TextureKey, WindowTextures};
+use crate::render::tracked_output::TrackedOutput;
 
 pub struct PixmanCanvas {
     renderer: PixmanRenderer,
@@ -65,8 +66,9 @@ impl PixmanCanvas {
     }
 
     /// Builds this frame's elements and draws what changed into the image.
-    pub fn draw(&mut self, airgui: &mut Airgui) -> anyhow::Result<Drawn> {
-        let elements = render::output_elements(&mut self.renderer, &mut self.textures, airgui)
+    pub fn draw(&mut self, scene: &mut impl Scene) -> anyhow::Result<Drawn> {
+        let elements = scene
+            .elements(&mut self.renderer, &mut self.textures)
             .context("preparing the frame")?;
         let mut framebuffer = self
             .renderer
@@ -104,7 +106,7 @@ impl PixmanCanvas {
         Ok(())
     }
 
-    pub fn forget_window(&mut self, key: ShellKey) {
+    pub fn forget_window(&mut self, key: TextureKey) {
         self.textures.forget(key);
     }
 }

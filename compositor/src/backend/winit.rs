@@ -13,11 +13,11 @@ use smithay::reexports::winit::window::Window as WinitWindow;
 use smithay::utils::Transform;
 use tracing::info;
 
+use super::host::BackendHost;
 use super::shadow::ShadowFrame;
-use super::BACKGROUND;
-use crate::render::{self, WindowTextures};
-use crate::shell_key::ShellKey;
-use crate::state::{Airgui, State};
+use crate::render::element::BACKGROUND;
+use crate::render::scene::Scene;
+use crate::render::textures::{TextureKey, WindowTextures};
 
 pub struct Winit {
     backend: WinitGraphicsBackend<GlesRenderer>,
@@ -38,8 +38,8 @@ impl std::fmt::Debug for Winit {
 impl Winit {
     /// Opens a window of `width` x `height` on the host desktop and hands its events to the
     /// event loop.
-    pub fn new(
-        handle: &LoopHandle<'static, State>,
+    pub fn new<D: BackendHost>(
+        handle: &LoopHandle<'static, D>,
         width: u32,
         height: u32,
     ) -> anyhow::Result<Winit> {
@@ -82,10 +82,11 @@ impl Winit {
         self.size
     }
 
-    pub fn render(&mut self, airgui: &mut Airgui) -> anyhow::Result<Vec<Rect>> {
+    pub fn render(&mut self, scene: &mut impl Scene) -> anyhow::Result<Vec<Rect>> {
         let age = self.backend.buffer_age().unwrap_or(0);
         let (renderer, mut framebuffer) = self.backend.bind().context("binding the window")?;
-        let elements = render::output_elements(renderer, &mut self.textures, airgui)
+        let elements = scene
+            .elements(renderer, &mut self.textures)
             .context("preparing the frame")?;
         let result = self
             .tracker
@@ -126,23 +127,23 @@ impl Winit {
         Ok(())
     }
 
-    pub fn forget_window(&mut self, key: ShellKey) {
+    pub fn forget_window(&mut self, key: TextureKey) {
         self.textures.forget(key);
     }
 }
 
-fn handle_event(state: &mut State, event: WinitEvent) {
+fn handle_event<D: BackendHost>(host: &mut D, event: WinitEvent) {
     match event {
         WinitEvent::Resized { size, .. } => {
             let (width, height) = (size.w.max(1) as u32, size.h.max(1) as u32);
-            state.resize_output(width, height);
-            state.airgui.queue_redraw();
+            host.resize_output(width, height);
+            host.queue_redraw();
         }
-        WinitEvent::Input(event) => state.handle_input_event(event),
-        WinitEvent::Redraw => state.airgui.queue_redraw(),
+        WinitEvent::Input(event) => host.handle_input(event),
+        WinitEvent::Redraw => host.queue_redraw(),
         WinitEvent::CloseRequested => {
             info!("the window was closed: stopping");
-            state.airgui.stop();
+            host.stop();
         }
         WinitEvent::Focus(_) => {}
     }

@@ -6,7 +6,7 @@ use smithay::backend::input::{
     PointerAxisEvent, PointerButtonEvent, PointerMotionEvent,
 };
 
-use super::SCROLL_PER_NOTCH;
+use super::codes::SCROLL_PER_NOTCH;
 use crate::state::State;
 
 impl State {

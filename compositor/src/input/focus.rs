@@ -19,12 +19,12 @@ use smithay::input::touch::{
 };
 use std::borrow::Cow;
 
-use smithay::input::{Seat, SeatHandler, SeatState};
+use smithay::input::Seat;
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
-use smithay::utils::{IsAlive, Serial};
+use smithay::utils::{IsAlive, Serial, SERIAL_COUNTER};
 use smithay::wayland::seat::WaylandFocus;
 
-use super::x_modifiers;
+use super::codes::x_modifiers;
 use super::zone_target::ZoneTarget;
 use crate::qubes::QubeTarget;
 use crate::shell_key::ShellKey;
@@ -61,21 +61,22 @@ impl WaylandFocus for FocusTarget {
     }
 }
 
-impl SeatHandler for State {
-    type KeyboardFocus = FocusTarget;
-    type PointerFocus = FocusTarget;
-    type TouchFocus = FocusTarget;
-
-    fn seat_state(&mut self) -> &mut SeatState<State> {
-        &mut self.airgui.seat_state
-    }
-
-    fn focus_changed(&mut self, seat: &Seat<State>, focused: Option<&FocusTarget>) {
-        crate::wayland::handlers::seat::keyboard_focus_changed(self, seat, focused);
-    }
-}
-
 impl State {
+    /// Makes the seat's keyboard focus follow the shell's focused window.
+    pub fn sync_keyboard_focus(&mut self) {
+        let wanted = self
+            .airgui
+            .shell
+            .focus()
+            .and_then(|key| self.focus_target(key));
+        let Some(keyboard) = self.airgui.seat.get_keyboard() else {
+            return;
+        };
+        if keyboard.current_focus() != wanted {
+            keyboard.set_focus(self, wanted, SERIAL_COUNTER.next_serial());
+        }
+    }
+
     /// The focus target of a window in the shell, if it still exists.
     pub fn focus_target(&self, key: ShellKey) -> Option<FocusTarget> {
         match key {

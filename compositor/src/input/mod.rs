@@ -2,123 +2,32 @@
 //! key codes and pointer events in output coordinates, and goes through the same shortcuts,
 //! focus rules and routing whatever its source.
 
+pub mod codes;
 #[cfg(any(feature = "winit", feature = "udev"))]
 mod devices;
 pub mod focus;
 pub mod keymap;
 mod qube_target;
 pub mod shortcuts;
+pub mod tracking;
 mod zone_target;
 
-use std::collections::HashSet;
-
-use guid_protocol::msg::{state as xstate, Message, Version, KEYMAP_LEN};
-use smithay::backend::input::{Axis, AxisSource, ButtonState, KeyState};
-use smithay::input::keyboard::{Keycode, ModifiersState};
-use smithay::input::pointer::{AxisFrame, ButtonEvent, MotionEvent};
+use guid_protocol::msg::{Message, Version};
+use smithay::backend::input::{Axis, AxisSource, KeyState};
+use smithay::input::keyboard::Keycode;
+use smithay::input::pointer::{AxisFrame, MotionEvent};
 use smithay::utils::{Logical, Point, SERIAL_COUNTER};
 use tracing::info;
 
-use airgui_remote::Cursor;
-
-use crate::render::cursor::Pointer;
+use crate::render::cursor::{Pointer, PointerShape};
 use crate::shell::{Edges, Hit};
 use crate::shell_key::ShellKey;
 use crate::state::State;
 use crate::zones::pointer::cut_to_zone;
+use codes::{button_event, x_button, x_button_mask, BTN_LEFT, SCROLL_PER_NOTCH};
 use focus::FocusTarget;
 use shortcuts::Shortcut;
-
-/// Scroll distance of one wheel notch, as libinput reports it.
-pub const SCROLL_PER_NOTCH: f64 = 15.0;
-
-/// Wheel steps sent for one axis event at most, however large the event says it is.
-const MAX_WHEEL_STEPS: i32 = 10;
-
-/// evdev button codes.
-pub const BTN_LEFT: u32 = 0x110;
-pub const BTN_RIGHT: u32 = 0x111;
-pub const BTN_MIDDLE: u32 = 0x112;
-pub const BTN_SIDE: u32 = 0x113;
-pub const BTN_EXTRA: u32 = 0x114;
-
-#[derive(Debug, Default)]
-pub struct InputState {
-    /// Pointer position in output coordinates.
-    pub pointer: (f64, f64),
-    /// X button mask of the buttons held.
-    pub buttons: u32,
-    /// X modifier mask as last reported by the keyboard.
-    pub x_modifiers: u32,
-    /// The seat keyboard's modifiers after its latest key: the only modifiers a qube is told
-    /// about (a native virtual keyboard's are its own clients' business).
-    pub keyboard_modifiers: ModifiersState,
-    /// Caps Lock and Num Lock, as of the last key.
-    pub locks: (bool, bool),
-    /// A window being moved or resized with the pointer.
-    grab: Option<Grab>,
-    /// Keys whose press was a shortcut: their release is swallowed too.
-    swallowed: HashSet<u32>,
-    /// The pointer shape last shown.
-    shape: Option<PointerShape>,
-    /// Windows appeared, vanished, moved or restacked since the pointer focus was last checked.
-    pub layout_changed: bool,
-    /// The window and point (in its content) of the last MOTION sent to a qube: where that
-    /// qube's X pointer is, and so which of its X windows gets a BUTTON.
-    qube_pointer: Option<(crate::qubes::WindowKey, (i32, i32))>,
-}
-
-/// A window being dragged: by its title bar, or by its border to resize it. `last` is the
-/// pointer position the window was last moved to follow.
-#[derive(Clone, Copy, Debug)]
-struct Grab {
-    key: ShellKey,
-    resize: Option<Edges>,
-    last: (f64, f64),
-}
-
-/// What the pointer looks like.
-#[derive(Clone, Debug, PartialEq)]
-pub enum PointerShape {
-    /// One of airgui's (an arrow, a move cross, a qube window's choice).
-    Airgui(Pointer),
-    /// What a zone's slave shows over the zone.
-    Zone(Cursor),
-}
-
-impl InputState {
-    /// The pointer shape shown now.
-    pub fn shape(&self) -> Option<&PointerShape> {
-        self.shape.as_ref()
-    }
-}
-
-/// KEYMAP_NOTIFY's bitmap of the keys held, from their X (xkb) keycodes.
-pub fn keys_held_bitmap(keycodes: impl IntoIterator<Item = u32>) -> [u8; KEYMAP_LEN] {
-    let mut bitmap = [0u8; KEYMAP_LEN];
-    for code in keycodes {
-        let code = code as usize;
-        if let Some(byte) = bitmap.get_mut(code / 8) {
-            *byte |= 1 << (code % 8);
-        }
-    }
-    bitmap
-}
-
-/// The X modifier mask for xkb's modifiers.
-pub fn x_modifiers(modifiers: &ModifiersState) -> u32 {
-    [
-        (modifiers.shift, xstate::SHIFT),
-        (modifiers.caps_lock, xstate::LOCK),
-        (modifiers.ctrl, xstate::CONTROL),
-        (modifiers.alt, xstate::MOD1),
-        (modifiers.num_lock, xstate::MOD2),
-        (modifiers.logo, xstate::MOD4),
-    ]
-    .into_iter()
-    .filter(|(on, _)| *on)
-    .fold(0, |mask, (_, bit)| mask | bit)
-}
+use tracking::Grab;
 
 /// The pointer over a border whose drag moves these edges.
 fn edges_pointer(edges: Edges) -> Pointer {
@@ -126,49 +35,6 @@ fn edges_pointer(edges: Edges) -> Pointer {
         (true, false) => Pointer::ResizeHorizontal,
         (false, true) => Pointer::ResizeVertical,
         _ => Pointer::Move,
-    }
-}
-
-/// The X button number for an evdev button.
-pub fn x_button(evdev: u32) -> Option<u32> {
-    match evdev {
-        BTN_LEFT => Some(1),
-        BTN_MIDDLE => Some(2),
-        BTN_RIGHT => Some(3),
-        BTN_SIDE => Some(8),
-        BTN_EXTRA => Some(9),
-        _ => None,
-    }
-}
-
-/// The evdev button of an X button number: the inverse of [`x_button`].
-pub fn evdev_button(x: u32) -> Option<u32> {
-    [BTN_LEFT, BTN_MIDDLE, BTN_RIGHT, BTN_SIDE, BTN_EXTRA]
-        .into_iter()
-        .find(|evdev| x_button(*evdev) == Some(x))
-}
-
-/// A press or release of an evdev button, for a Smithay pointer.
-pub fn button_event(evdev: u32, pressed: bool, time: u32) -> ButtonEvent {
-    ButtonEvent {
-        serial: SERIAL_COUNTER.next_serial(),
-        time,
-        button: evdev,
-        state: if pressed {
-            ButtonState::Pressed
-        } else {
-            ButtonState::Released
-        },
-    }
-}
-
-/// The X state-mask bit of a held button (buttons 1 to 5 only).
-fn x_button_mask(button: u32) -> u32 {
-    match button {
-        1 => xstate::BUTTON1,
-        2 => xstate::BUTTON2,
-        3 => xstate::BUTTON3,
-        _ => 0,
     }
 }
 
@@ -486,43 +352,5 @@ impl State {
         self.airgui.shell.set_focus(Some(key));
         self.sync_keyboard_focus();
         self.airgui.queue_redraw();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn modifier_masks_follow_x() {
-        let modifiers = ModifiersState {
-            ctrl: true,
-            shift: true,
-            logo: true,
-            ..ModifiersState::default()
-        };
-        assert_eq!(x_modifiers(&modifiers), 1 | 4 | 64);
-        assert_eq!(x_modifiers(&ModifiersState::default()), 0);
-    }
-
-    #[test]
-    fn the_keymap_bitmap_sets_one_bit_per_x_keycode() {
-        let bitmap = keys_held_bitmap([9, 38, 255, 256]);
-        assert_eq!(bitmap[1], 0b10);
-        assert_eq!(bitmap[4], 0b100_0000);
-        assert_eq!(bitmap[31], 0b1000_0000);
-        assert_eq!(bitmap.iter().map(|b| b.count_ones()).sum::<u32>(), 3);
-    }
-
-    #[test]
-    fn buttons_map_to_x_numbers() {
-        assert_eq!(x_button(BTN_LEFT), Some(1));
-        assert_eq!(x_button(BTN_MIDDLE), Some(2));
-        assert_eq!(x_button(BTN_RIGHT), Some(3));
-        assert_eq!(x_button(0x100), None);
-        for x in [1, 2, 3, 8, 9] {
-            assert_eq!(evdev_button(x).and_then(x_button), Some(x));
-        }
-        assert_eq!(evdev_button(4), None);
     }
 }

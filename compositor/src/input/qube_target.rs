@@ -7,7 +7,7 @@ use smithay::input::keyboard::KeysymHandle;
 use smithay::input::pointer::{AxisFrame, ButtonEvent, MotionEvent};
 use smithay::input::Seat;
 
-use super::keys_held_bitmap;
+use super::codes::{keys_held_bitmap, x_button, MAX_WHEEL_STEPS};
 use crate::qubes::{QubeTarget, WindowKey};
 use crate::shell_key::ShellKey;
 use crate::state::State;
@@ -100,7 +100,7 @@ impl QubeTarget {
     }
 
     pub fn button(&self, data: &mut State, event: &ButtonEvent) {
-        let Some(button) = super::x_button(event.button) else {
+        let Some(button) = x_button(event.button) else {
             return;
         };
         let pressed = event.state == smithay::backend::input::ButtonState::Pressed;
@@ -118,7 +118,7 @@ impl QubeTarget {
                 (v120.abs() / 120).max(1)
             });
             let button = if value < 0.0 { negative } else { positive };
-            for _ in 0..steps.min(super::MAX_WHEEL_STEPS) {
+            for _ in 0..steps.min(MAX_WHEEL_STEPS) {
                 send_button(data, self.key, button, true);
                 send_button(data, self.key, button, false);
             }

@@ -8,9 +8,9 @@ use smithay::backend::input::{Axis, ButtonState, KeyState};
 use smithay::input::keyboard::KeysymHandle;
 use smithay::input::pointer::{AxisFrame, ButtonEvent, MotionEvent};
 
-use super::SCROLL_PER_NOTCH;
+use super::codes::SCROLL_PER_NOTCH;
 use crate::state::State;
-use crate::zones::ZoneId;
+use crate::zones::zone::ZoneId;
 
 /// A zone frame as the keyboard or pointer focus. Zones live as long as airgui does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

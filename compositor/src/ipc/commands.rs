@@ -5,10 +5,11 @@ use serde_json::{json, Value};
 use super::Request;
 use airgui_remote::Cursor;
 
-use crate::input::{PointerShape, BTN_LEFT};
+use crate::input::codes::{BTN_LEFT, BTN_MIDDLE, BTN_RIGHT};
+use crate::render::cursor::PointerShape;
 use crate::shell_key::ShellKey;
 use crate::state::State;
-use crate::zones::{ZoneId, ZoneStatus};
+use crate::zones::zone::{ZoneId, ZoneStatus};
 
 use std::time::Instant;
 
@@ -138,8 +139,8 @@ fn execute(state: &mut State, request: Request) -> Result<Value, String> {
         Request::Click { x, y, button } => {
             let evdev = match button.unwrap_or(1) {
                 1 => BTN_LEFT,
-                2 => crate::input::BTN_MIDDLE,
-                3 => crate::input::BTN_RIGHT,
+                2 => BTN_MIDDLE,
+                3 => BTN_RIGHT,
                 other => return Err(format!("button {other}: use 1, 2 or 3")),
             };
             state.handle_pointer_motion(x, y);

@@ -5,6 +5,7 @@ use guid_protocol::{QubeEvent, Rect};
 use tracing::{debug, info};
 
 use super::{QubeWindow, WindowKey};
+use crate::render::textures::TextureKey;
 use crate::shell::{SizeLimits, WindowKind};
 use crate::shell_key::ShellKey;
 use crate::state::State;
@@ -50,7 +51,7 @@ pub fn apply(state: &mut State, index: usize, event: QubeEvent) {
                 qube.windows.remove(&window);
             }
             state.airgui.shell.remove(ShellKey::Qube(key(window)));
-            state.backend.forget_window(ShellKey::Qube(key(window)));
+            state.backend.forget_window(TextureKey::Qube(key(window)));
             state.sync_keyboard_focus();
         }
         QubeEvent::WindowMapped {

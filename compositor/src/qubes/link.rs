@@ -10,10 +10,12 @@ use guid_protocol::transport::{QubeListener, QubeStream, VchanConnector};
 use guid_protocol::{DaemonConfig, DaemonConnection, GrantPool, QubeEvent};
 use smithay::reexports::calloop::generic::Generic;
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
-use smithay::reexports::calloop::{Interest, Mode, PostAction, RegistrationToken};
+use smithay::reexports::calloop::{Interest, Mode, PostAction};
 use tracing::{debug, info, warn};
 
+use super::QubeLink;
 use crate::config::QubeEndpoint;
+use crate::render::textures::TextureKey;
 use crate::shell_key::ShellKey;
 use crate::state::State;
 
@@ -22,16 +24,6 @@ use crate::state::State;
 const READ_BUDGET: usize = 256 * 1024;
 /// Bytes read per `recv`.
 pub const READ_CHUNK: usize = 64 * 1024;
-
-/// A live connection: the protocol state machine and the socket it is fed from.
-#[derive(Debug)]
-pub struct QubeLink {
-    pub connection: DaemonConnection,
-    stream: Rc<QubeStream>,
-    read: RegistrationToken,
-    /// Present while written bytes wait for the socket to drain.
-    write: Option<RegistrationToken>,
-}
 
 /// Opens every qube's endpoint: its listening socket, or its connector.
 pub fn start_endpoints(state: &mut State) -> anyhow::Result<()> {
@@ -384,7 +376,7 @@ pub fn disconnect(state: &mut State, index: usize, reason: &str) {
             window: *id,
         };
         airgui.shell.remove(ShellKey::Qube(key));
-        state.backend.forget_window(ShellKey::Qube(key));
+        state.backend.forget_window(TextureKey::Qube(key));
     }
     drop(windows);
     state.airgui.input.layout_changed = true;

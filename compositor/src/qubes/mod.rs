@@ -7,12 +7,24 @@ pub mod listing;
 pub mod window;
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
-use guid_protocol::{Message, SendError, WindowId};
+use guid_protocol::transport::QubeStream;
+use guid_protocol::{DaemonConnection, Message, SendError, WindowId};
+use smithay::reexports::calloop::RegistrationToken;
 
 use crate::config::{Config, QubeConfig, Rgb};
-pub use link::QubeLink;
 pub use window::{QubeTarget, QubeWindow, WindowKey};
+
+/// A live connection: the protocol state machine and the socket it is fed from.
+#[derive(Debug)]
+pub struct QubeLink {
+    pub connection: DaemonConnection,
+    pub(super) stream: Rc<QubeStream>,
+    pub(super) read: RegistrationToken,
+    /// Present while written bytes wait for the socket to drain.
+    pub(super) write: Option<RegistrationToken>,
+}
 
 /// One configured qube. Its identity is where its connection arrives, never what it says.
 #[derive(Debug)]

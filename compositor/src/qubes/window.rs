@@ -8,7 +8,7 @@ use guid_protocol::sanitize::{CursorShape, SizeHints, Title, WindowClass};
 use guid_protocol::{WindowId, WindowImage};
 
 use crate::render::decorations::Decorations;
-use crate::render::textures::PendingUpload;
+use crate::render::upload_plan::PendingUpload;
 
 /// A window of a qube: which qube (its index in the configuration) and the agent's id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

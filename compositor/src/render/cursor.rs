@@ -1,6 +1,7 @@
 //! Pointer pictures for the shapes qubes ask for with CURSOR (X font cursors), drawn from
 //! small bitmaps: a black outline (`X`) around a white fill (`o`), transparent elsewhere.
 
+use airgui_remote::Cursor;
 use guid_protocol::sanitize::CursorShape;
 use guid_protocol::Rect;
 
@@ -11,6 +12,15 @@ pub struct CursorPicture {
     pub height: u16,
     pub hot: (u16, u16),
     pub pixels: Vec<u8>,
+}
+
+/// What the pointer looks like.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PointerShape {
+    /// One of airgui's (an arrow, a move cross, a qube window's choice).
+    Airgui(Pointer),
+    /// What a zone's slave shows over the zone.
+    Zone(Cursor),
 }
 
 /// The shapes airgui draws; every X font cursor maps to one of them.

@@ -15,8 +15,8 @@ use smithay::utils::{Physical, Point, Rectangle, Transform};
 
 use guid_protocol::Rect;
 
+use super::element::OutputElement;
 use super::text;
-use super::OutputElement;
 use crate::config::Rgb;
 use crate::shell::Metrics;
 

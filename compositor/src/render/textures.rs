@@ -21,44 +21,16 @@ use tracing::warn;
 use guid_protocol::pool::{PoolView, WindowImage};
 use guid_protocol::Rect;
 
-use super::upload_plan::{self, UploadBudget, UploadPlan};
+use super::upload_plan::{self, PendingUpload, UploadBudget, UploadPlan};
 use crate::qubes::{QubeWindow, WindowKey};
-use crate::shell_key::ShellKey;
-use crate::zones::{Zone, ZoneId};
+use crate::zones::zone::{Zone, ZoneId};
 
-/// Damage rectangles kept per window (or zone) before they are merged into one: enough for a few moving
-/// things, bounded however much an agent sends between two frames.
-const MAX_DAMAGE_RECTS: usize = 16;
-
-/// Image work waiting for the next frame.
-#[derive(Debug, Default)]
-pub struct PendingUpload {
-    /// A new image of a new size arrived: upload all of it.
-    pub whole: bool,
-    /// A new image of the same size arrived: an in-place texture must read it; a copy is kept
-    /// and takes the damage that follows.
-    pub replaced: bool,
-    /// Rectangles of the current image that changed.
-    pub damage: Vec<Rect>,
-}
-
-impl PendingUpload {
-    pub fn add_damage(&mut self, rect: Rect) {
-        if self.whole {
-            return;
-        }
-        if self.damage.len() >= MAX_DAMAGE_RECTS {
-            let merged = self.damage.iter().fold(rect, |all, r| all.union(r));
-            self.damage.clear();
-            self.damage.push(merged);
-        } else {
-            self.damage.push(rect);
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        !self.whole && !self.replaced && self.damage.is_empty()
-    }
+/// Whose image a texture holds: a qube window's or a zone's framebuffer (native windows' surfaces
+/// are Smithay's business).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TextureKey {
+    Qube(WindowKey),
+    Zone(ZoneId),
 }
 
 /// How a renderer takes a qube window's image.
@@ -107,12 +79,12 @@ impl WindowImageImport for smithay::backend::renderer::gles::GlesRenderer {}
 
 #[derive(Debug)]
 pub struct WindowTextures<R: Renderer> {
-    buffers: HashMap<ShellKey, WindowTexture<R::TextureId>>,
+    buffers: HashMap<TextureKey, WindowTexture<R::TextureId>>,
     /// Where a qube window's changed rectangles are copied before a renderer that cannot read
     /// in place uploads them; one for all windows, the size of the last one uploaded.
     staging: Vec<u8>,
     /// Windows (and zones) whose image failed to copy, each said once in the log.
-    failed: HashSet<ShellKey>,
+    failed: HashSet<TextureKey>,
 }
 
 /// Whether a window's image work is done for this frame or waits for the next.
@@ -162,7 +134,7 @@ where
         if window.upload.is_empty() {
             return Upload::Done;
         }
-        let key = ShellKey::Qube(key);
+        let key = TextureKey::Qube(key);
         let size = (image.width, image.height);
         if let Some(texture) = self.buffers.get_mut(&key) {
             let reads_this_image = texture
@@ -238,7 +210,7 @@ where
             return Upload::Done;
         };
         let size = (u32::from(fb.width()), u32::from(fb.height()));
-        let key = ShellKey::Zone(id);
+        let key = TextureKey::Zone(id);
         let name = zone.config.name.as_str();
         let uploaded = self.upload(
             renderer,
@@ -262,7 +234,7 @@ where
     fn upload(
         &mut self,
         renderer: &mut R,
-        key: ShellKey,
+        key: TextureKey,
         owner: &str,
         pixels: &[u8],
         size: (u32, u32),
@@ -276,7 +248,7 @@ where
     /// What a frame copies of `pending` into `key`'s texture (see [`upload_plan::plan`]).
     fn plan(
         &self,
-        key: ShellKey,
+        key: TextureKey,
         pending: &PendingUpload,
         size: (u32, u32),
         budget: &mut UploadBudget,
@@ -298,7 +270,7 @@ where
     fn apply(
         &mut self,
         renderer: &mut R,
-        key: ShellKey,
+        key: TextureKey,
         owner: &str,
         plan: &UploadPlan,
         pixels: &[u8],
@@ -326,7 +298,7 @@ where
     fn import(
         &mut self,
         renderer: &mut R,
-        key: ShellKey,
+        key: TextureKey,
         pixels: &[u8],
         size: (u32, u32),
     ) -> Result<(), R::Error> {
@@ -353,7 +325,7 @@ where
 
     /// After a failed copy the window has no texture (it is not drawn) until its next image
     /// or damage tries again; the frame goes on without it.
-    fn settle(&mut self, key: ShellKey, owner: &str, result: Result<(), R::Error>) -> Upload {
+    fn settle(&mut self, key: TextureKey, owner: &str, result: Result<(), R::Error>) -> Upload {
         if let Err(error) = result {
             self.buffers.remove(&key);
             if self.failed.insert(key) {
@@ -373,7 +345,7 @@ where
     /// window waits for its new image, the old one shows, cut to the window.
     pub fn element(
         &self,
-        key: ShellKey,
+        key: TextureKey,
         content: Rect,
     ) -> Option<TextureRenderElement<R::TextureId>> {
         let WindowTexture {
@@ -395,7 +367,7 @@ where
         ))
     }
 
-    pub fn forget(&mut self, key: ShellKey) {
+    pub fn forget(&mut self, key: TextureKey) {
         self.buffers.remove(&key);
         self.failed.remove(&key);
     }
@@ -419,20 +391,6 @@ fn buffer_rect(rect: &Rect) -> Rectangle<i32, Buffer> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn damage_is_merged_past_the_bound() {
-        let mut upload = PendingUpload::default();
-        for i in 0..40 {
-            upload.add_damage(Rect::new(i * 10, 0, 5, 5));
-        }
-        assert!(upload.damage.len() <= MAX_DAMAGE_RECTS);
-        let all = upload
-            .damage
-            .iter()
-            .fold(Rect::default(), |a, r| a.union(r));
-        assert_eq!(all, Rect::new(0, 0, 395, 5));
-    }
-
     fn whole() -> PendingUpload {
         PendingUpload {
             whole: true,
@@ -447,7 +405,7 @@ mod tests {
         let mut renderer = PixmanRenderer::new().unwrap();
         let mut textures = WindowTextures::<PixmanRenderer>::default();
         let mut budget = UploadBudget::new(upload_plan::UPLOAD_BYTES_PER_FRAME);
-        let (broken, good) = (ShellKey::Zone(ZoneId(0)), ShellKey::Zone(ZoneId(1)));
+        let (broken, good) = (TextureKey::Zone(ZoneId(0)), TextureKey::Zone(ZoneId(1)));
         let content = Rect::new(0, 0, 64, 64);
 
         let mut pending = whole();
@@ -505,7 +463,7 @@ mod tests {
         let mut textures = WindowTextures::<PixmanRenderer>::default();
         let mut budget = UploadBudget::new(64 * 64 * 4);
         let pixels = vec![0x80u8; 64 * 64 * 4];
-        let (first, second) = (ShellKey::Zone(ZoneId(0)), ShellKey::Zone(ZoneId(1)));
+        let (first, second) = (TextureKey::Zone(ZoneId(0)), TextureKey::Zone(ZoneId(1)));
         let mut pending = whole();
         let uploaded = textures.upload(
             &mut renderer,

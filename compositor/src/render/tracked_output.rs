@@ -6,8 +6,8 @@ use smithay::backend::renderer::damage::OutputDamageTracker;
 use smithay::backend::renderer::ImportAll;
 use smithay::utils::{Physical, Rectangle, Transform};
 
-use super::{OutputElement, WindowImageImport};
-use crate::backend::BACKGROUND;
+use super::element::{OutputElement, BACKGROUND};
+use super::textures::WindowImageImport;
 
 #[derive(Debug)]
 pub struct TrackedOutput {

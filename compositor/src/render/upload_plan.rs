@@ -6,7 +6,40 @@
 
 use guid_protocol::Rect;
 
-use super::textures::PendingUpload;
+/// Damage rectangles kept per window (or zone) before they are merged into one: enough for a few moving
+/// things, bounded however much an agent sends between two frames.
+const MAX_DAMAGE_RECTS: usize = 16;
+
+/// Image work waiting for the next frame.
+#[derive(Debug, Default)]
+pub struct PendingUpload {
+    /// A new image of a new size arrived: upload all of it.
+    pub whole: bool,
+    /// A new image of the same size arrived: an in-place texture must read it; a copy is kept
+    /// and takes the damage that follows.
+    pub replaced: bool,
+    /// Rectangles of the current image that changed.
+    pub damage: Vec<Rect>,
+}
+
+impl PendingUpload {
+    pub fn add_damage(&mut self, rect: Rect) {
+        if self.whole {
+            return;
+        }
+        if self.damage.len() >= MAX_DAMAGE_RECTS {
+            let merged = self.damage.iter().fold(rect, |all, r| all.union(r));
+            self.damage.clear();
+            self.damage.push(merged);
+        } else {
+            self.damage.push(rect);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        !self.whole && !self.replaced && self.damage.is_empty()
+    }
+}
 
 /// Bytes a frame copies into textures before the rest waits for the next frame: a few full-HD
 /// windows, so that a burst of new images from several qubes costs several short frames rather
@@ -94,6 +127,20 @@ fn clip(rect: &Rect, size: (u32, u32)) -> Option<Rect> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn damage_is_merged_past_the_bound() {
+        let mut upload = PendingUpload::default();
+        for i in 0..40 {
+            upload.add_damage(Rect::new(i * 10, 0, 5, 5));
+        }
+        assert!(upload.damage.len() <= MAX_DAMAGE_RECTS);
+        let all = upload
+            .damage
+            .iter()
+            .fold(Rect::default(), |a, r| a.union(r));
+        assert_eq!(all, Rect::new(0, 0, 395, 5));
+    }
 
     fn damage(rects: &[Rect]) -> PendingUpload {
         let mut pending = PendingUpload::default();

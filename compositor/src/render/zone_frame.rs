@@ -8,10 +8,10 @@ use smithay::backend::renderer::{Color32F, ImportAll, ImportMem, Renderer};
 use guid_protocol::Rect;
 
 use super::decorations::Style;
-use super::OutputElement;
+use super::element::OutputElement;
 use crate::config::Rgb;
 use crate::shell::Metrics;
-use crate::zones::Zone;
+use crate::zones::zone::Zone;
 
 /// The frame colour of a zone that is down, whatever its label.
 pub const GREYED: Rgb = Rgb {

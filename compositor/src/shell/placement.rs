@@ -2,7 +2,7 @@
 
 use guid_protocol::Rect;
 
-use super::Metrics;
+use super::metrics::Metrics;
 
 /// Step between cascaded windows.
 const CASCADE_STEP: i32 = 32;

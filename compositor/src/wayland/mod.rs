@@ -13,18 +13,20 @@
 //! after each frame), [`screencopy`] (wlr-screencopy for `grim`), [`socket`] (the listening
 //! socket, shared with `airgui agent`) and [`handlers`], one file per protocol.
 
-mod frames;
+pub mod copy_queue;
+pub mod frames;
 pub mod handlers;
+pub mod native;
+pub mod native_windows;
 pub mod screencopy;
 pub mod socket;
 pub mod windows;
 
 use anyhow::Context;
-use smithay::output::{Mode as OutputMode, Output, PhysicalProperties, Subpixel};
-use smithay::reexports::wayland_server::backend::{ClientData, ClientId, DisconnectReason};
-use smithay::reexports::wayland_server::{Client, Display, DisplayHandle};
+use smithay::output::{Output, PhysicalProperties, Subpixel};
+use smithay::reexports::wayland_server::{Display, DisplayHandle};
 use smithay::utils::Transform;
-use smithay::wayland::compositor::{CompositorClientState, CompositorState};
+use smithay::wayland::compositor::CompositorState;
 use smithay::wayland::output::OutputManagerState;
 use smithay::wayland::selection::data_device::DataDeviceState;
 use smithay::wayland::selection::primary_selection::PrimarySelectionState;
@@ -34,40 +36,11 @@ use smithay::wayland::shm::ShmState;
 use smithay::wayland::virtual_keyboard::VirtualKeyboardManagerState;
 use tracing::{info, warn};
 
-pub use frames::send_frames;
-pub use windows::NativeId;
-
 use crate::config::Config;
 use crate::state::State;
-
-/// The Wayland server of the GUI qube's own clients: its globals, its output and its windows.
-pub struct Native {
-    pub display: DisplayHandle,
-    pub compositor_state: CompositorState,
-    pub xdg_shell_state: XdgShellState,
-    pub shm_state: ShmState,
-    // Held for as long as airgui runs: these own their globals and are never asked anything.
-    _xdg_decoration_state: XdgDecorationState,
-    _output_manager_state: OutputManagerState,
-    _virtual_keyboard_state: Option<VirtualKeyboardManagerState>,
-    pub data_device_state: DataDeviceState,
-    pub primary_selection_state: PrimarySelectionState,
-    /// The one output clients see: the whole desktop.
-    pub output: Output,
-    pub windows: windows::NativeWindows,
-    pub screencopy: screencopy::Screencopy,
-    /// What `WAYLAND_DISPLAY` must say to reach the socket, once bound.
-    pub socket_name: Option<String>,
-}
-
-impl std::fmt::Debug for Native {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Native")
-            .field("socket_name", &self.socket_name)
-            .field("windows", &self.windows)
-            .finish_non_exhaustive()
-    }
-}
+pub use native::Native;
+use native::{output_mode, ClientState};
+use native_windows::NativeWindows;
 
 impl Native {
     /// The globals every client sees; nothing listens yet (see [`start`]).
@@ -89,44 +62,13 @@ impl Native {
             // Only when `native.virtual_keyboard` is on.
             _virtual_keyboard_state: virtual_keyboard_state,
             output: desktop_output(display, (config.output.width, config.output.height)),
-            windows: windows::NativeWindows::default(),
-            screencopy: screencopy::Screencopy::new(display, config.native.screencopy),
+            windows: NativeWindows::default(),
+            screencopy: screencopy::start(display, config.native.screencopy),
             socket_name: None,
             display: display.clone(),
         }
     }
-
-    /// The output changed size.
-    pub fn resize_output(&mut self, width: u32, height: u32) {
-        let mode = output_mode((width, height));
-        self.output
-            .change_current_state(Some(mode), None, None, None);
-        self.output.set_preferred(mode);
-    }
 }
-
-/// What airgui keeps per Wayland client (here and in `airgui agent`).
-#[derive(Debug, Default)]
-pub struct ClientState {
-    pub compositor_state: CompositorClientState,
-}
-
-impl ClientData for ClientState {
-    fn initialized(&self, _client_id: ClientId) {}
-    fn disconnected(&self, _client_id: ClientId, _reason: DisconnectReason) {}
-}
-
-/// A client's compositor state, for `CompositorHandler::client_compositor_state`.
-pub fn client_compositor_state(client: &Client) -> &CompositorClientState {
-    match client.get_data::<ClientState>() {
-        Some(state) => &state.compositor_state,
-        // Every client is inserted with a ClientState; this is for the type checker.
-        None => &FALLBACK_CLIENT_STATE,
-    }
-}
-
-static FALLBACK_CLIENT_STATE: std::sync::LazyLock<CompositorClientState> =
-    std::sync::LazyLock::new(CompositorClientState::default);
 
 /// Dispatches the clients' requests from the event loop and, if `native.enabled`, opens the
 /// socket. Returns what `WAYLAND_DISPLAY` must say, if a socket was opened.
@@ -163,17 +105,6 @@ pub fn start(state: &mut State, display: Display<State>) -> anyhow::Result<Optio
 pub fn flush(state: &mut State) {
     if let Err(error) = state.airgui.native.display.flush_clients() {
         warn!(%error, "flushing the Wayland clients failed");
-    }
-}
-
-fn output_mode((width, height): (u32, u32)) -> OutputMode {
-    OutputMode {
-        size: (
-            i32::try_from(width).unwrap_or(i32::MAX),
-            i32::try_from(height).unwrap_or(i32::MAX),
-        )
-            .into(),
-        refresh: 60_000,
     }
 }
 

@@ -6,7 +6,6 @@
 //! The output shows every qube's windows, so the global exists only while
 //! `native.screencopy` is on.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
@@ -18,13 +17,13 @@ use smithay::reexports::wayland_protocols_wlr::screencopy::v1::server::zwlr_scre
     self, ZwlrScreencopyManagerV1,
 };
 use smithay::reexports::wayland_server::protocol::{wl_buffer::WlBuffer, wl_shm};
-use smithay::reexports::wayland_server::backend::ClientId;
 use smithay::reexports::wayland_server::{
     Client, DataInit, Dispatch, DisplayHandle, GlobalDispatch, New, Resource,
 };
 use smithay::wayland::shm::{with_buffer_contents, with_buffer_contents_mut};
 use tracing::debug;
 
+use super::copy_queue::{CopyQueue, PendingCopy};
 use crate::state::State;
 
 /// The protocol version offered.
@@ -33,58 +32,13 @@ const VERSION: u32 = 3;
 const MAX_PENDING: usize = 64;
 /// The same, for one client: one client cannot take every place.
 const MAX_PENDING_PER_CLIENT: usize = 4;
-/// Clients remembered for the plain-copy pace before the departed ones are forgotten.
-const PACED_CLIENTS: usize = 64;
 
-/// The global, if on, the copies waiting for damage, and when each client last had a plain
-/// copy.
-#[derive(Debug, Default)]
-pub struct Screencopy {
-    pending: Vec<PendingCopy>,
-    /// A plain copy draws any frame that is due and copies the output at once: at most one per
-    /// refresh interval per client, so that a client asking in a loop cannot take the event
-    /// loop from the user's input. (`copy_with_damage` is paced by the frames themselves.)
-    last_plain_copy: HashMap<ClientId, Instant>,
-}
-
-impl Screencopy {
-    /// Whether `client` may have a plain copy at `now`; if so, it is counted.
-    fn plain_copy_allowed(
-        &mut self,
-        display: &DisplayHandle,
-        client: ClientId,
-        now: Instant,
-        interval: std::time::Duration,
-    ) -> bool {
-        if self
-            .last_plain_copy
-            .get(&client)
-            .is_some_and(|last| now.duration_since(*last) < interval)
-        {
-            return false;
-        }
-        if self.last_plain_copy.len() >= PACED_CLIENTS {
-            self.last_plain_copy
-                .retain(|id, _| display.backend_handle().get_client_data(id.clone()).is_ok());
-        }
-        self.last_plain_copy.insert(client, now);
-        true
+/// Creates the global if `enabled`; the queue starts empty either way.
+pub fn start(display: &DisplayHandle, enabled: bool) -> CopyQueue {
+    if enabled {
+        display.create_global::<State, ZwlrScreencopyManagerV1, _>(VERSION, ());
     }
-}
-
-impl Screencopy {
-    pub fn new(display: &DisplayHandle, enabled: bool) -> Screencopy {
-        if enabled {
-            display.create_global::<State, ZwlrScreencopyManagerV1, _>(VERSION, ());
-        }
-        Screencopy::default()
-    }
-}
-
-#[derive(Debug)]
-struct PendingCopy {
-    frame: ZwlrScreencopyFrameV1,
-    buffer: WlBuffer,
+    CopyQueue::default()
 }
 
 /// What a frame object captures, and whether a copy was asked of it already.
@@ -398,7 +352,7 @@ mod tests {
                 .id()
         };
         let (a, b) = (client(), client());
-        let mut screencopy = Screencopy::default();
+        let mut screencopy = CopyQueue::default();
         let interval = Duration::from_millis(16);
         let start = Instant::now();
         let at = |ms| start + Duration::from_millis(ms);

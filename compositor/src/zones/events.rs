@@ -6,7 +6,7 @@ use airgui_remote::client::ZoneEvent;
 use guid_protocol::Rect;
 use tracing::{info, warn};
 
-use super::{ZoneId, ZoneStatus};
+use super::zone::{Zone, ZoneId, ZoneStatus};
 use crate::shell::WindowKind;
 use crate::shell_key::ShellKey;
 use crate::state::State;
@@ -88,7 +88,7 @@ pub fn apply(state: &mut State, event: ZoneEvent) {
     state.airgui.queue_redraw();
 }
 
-fn with_zone(state: &mut State, id: ZoneId, change: impl FnOnce(&mut super::Zone)) {
+fn with_zone(state: &mut State, id: ZoneId, change: impl FnOnce(&mut Zone)) {
     if let Some(zone) = state.airgui.zones.get_mut(id.0) {
         change(zone);
     }

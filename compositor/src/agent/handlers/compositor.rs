@@ -20,7 +20,7 @@ impl CompositorHandler for Agent {
     }
 
     fn client_compositor_state<'a>(&self, client: &'a Client) -> &'a CompositorClientState {
-        crate::wayland::client_compositor_state(client)
+        crate::wayland::native::client_compositor_state(client)
     }
 
     fn commit(&mut self, surface: &WlSurface) {

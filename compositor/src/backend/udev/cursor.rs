@@ -11,8 +11,7 @@ use smithay::backend::renderer::element::Kind;
 use smithay::backend::renderer::{ImportMem, Renderer};
 use smithay::utils::Transform;
 
-use crate::input::PointerShape;
-use crate::render::cursor::Pointer;
+use crate::render::cursor::{Pointer, PointerShape};
 use airgui_remote::Cursor;
 
 pub type CursorElement<R> = MemoryRenderBufferRenderElement<R>;

@@ -17,9 +17,9 @@ use super::choice::EglOffer;
 use super::cursor::CursorImages;
 use super::screen::{Buffers, ScanoutSource, Screen};
 use crate::backend::shadow::ShadowFrame;
-use crate::render::{self, TrackedOutput, WindowTextures};
-use crate::shell_key::ShellKey;
-use crate::state::Airgui;
+use crate::render::scene::Scene;
+use crate::render::textures::{TextureKey, WindowTextures};
+use crate::render::tracked_output::TrackedOutput;
 
 /// The GPU's GBM device and an EGL display on it, before a renderer is made of them.
 pub struct Egl {
@@ -103,10 +103,11 @@ impl GlesFrames {
     /// memory, then draws `screens` (none while the session is away); returns the damage.
     pub fn render(
         &mut self,
-        airgui: &mut Airgui,
+        scene: &mut impl Scene,
         screens: &mut [Screen],
     ) -> anyhow::Result<Vec<Rectangle<i32, Physical>>> {
-        let elements = render::output_elements(&mut self.renderer, &mut self.textures, airgui)
+        let elements = scene
+            .elements(&mut self.renderer, &mut self.textures)
             .context("preparing the frame")?;
         let (damage, read) = {
             let mut framebuffer = self
@@ -128,11 +129,8 @@ impl GlesFrames {
                 .context("reading the frame back")?;
         }
         if !screens.is_empty() {
-            let cursor = self.cursor.element(
-                &mut self.renderer,
-                airgui.input.shape(),
-                airgui.input.pointer,
-            );
+            let (shape, at) = scene.pointer();
+            let cursor = self.cursor.element(&mut self.renderer, shape, at);
             for screen in screens {
                 if let Err(error) = screen.render(&mut self.renderer, &elements, cursor.as_ref()) {
                     warn!("{error:#}");
@@ -155,7 +153,7 @@ impl GlesFrames {
         Ok(())
     }
 
-    pub fn forget_window(&mut self, key: ShellKey) {
+    pub fn forget_window(&mut self, key: TextureKey) {
         self.textures.forget(key);
     }
 }

@@ -15,9 +15,7 @@ use tracing::{error, info, warn};
 use super::error::UdevError;
 use super::layout;
 use super::screen::{self, ScanoutSource, Screen};
-use crate::backend::Backend;
 use crate::config::ScreenPlacement;
-use crate::state::State;
 
 pub struct Gpu {
     /// The device number udev names it by.
@@ -25,8 +23,8 @@ pub struct Gpu {
     pub path: PathBuf,
     drm: DrmDevice,
     pub screens: Vec<Screen>,
-    token: RegistrationToken,
-    handle: LoopHandle<'static, State>,
+    /// Its page flips' event source, removed by whoever drops the GPU.
+    pub token: RegistrationToken,
 }
 
 impl std::fmt::Debug for Gpu {
@@ -39,12 +37,14 @@ impl std::fmt::Debug for Gpu {
 }
 
 impl Gpu {
-    /// Opens the DRM device at `path` through the session and watches its page flips.
-    pub fn open(
-        handle: &LoopHandle<'static, State>,
+    /// Opens the DRM device at `path` through the session and calls `flipped` at each
+    /// completed page flip.
+    pub fn open<D: 'static>(
+        handle: &LoopHandle<'static, D>,
         session: &mut LibSeatSession,
         device_id: Dev,
         path: &Path,
+        flipped: fn(&mut D, crtc::Handle),
     ) -> Result<Gpu, UdevError> {
         let open_error = |reason: String| UdevError::OpenGpu {
             path: path.to_owned(),
@@ -61,14 +61,7 @@ impl Gpu {
             DrmDevice::new(fd, true).map_err(|error| open_error(error.to_string()))?;
         let token = handle
             .insert_source(notifier, move |event, _, state| match event {
-                DrmEvent::VBlank(crtc) => {
-                    let Backend::Udev(udev) = &mut state.backend else {
-                        return;
-                    };
-                    if udev.flip_done(crtc) {
-                        state.airgui.queue_redraw();
-                    }
-                }
+                DrmEvent::VBlank(crtc) => flipped(state, crtc),
                 DrmEvent::Error(error) => error!(%error, "GPU"),
             })
             .map_err(|error| UdevError::Watch {
@@ -82,7 +75,6 @@ impl Gpu {
             drm,
             screens: Vec::new(),
             token,
-            handle: handle.clone(),
         })
     }
 
@@ -168,11 +160,5 @@ impl Gpu {
             .iter_mut()
             .find(|screen| screen.crtc == crtc)
             .is_some_and(Screen::flip_done)
-    }
-}
-
-impl Drop for Gpu {
-    fn drop(&mut self) {
-        self.handle.remove(self.token);
     }
 }

@@ -22,32 +22,24 @@ mod session;
 
 use airgui_remote::FrameRef;
 use guid_protocol::Rect;
-use smithay::backend::renderer::element::render_elements;
-use smithay::backend::renderer::element::utils::RelocateRenderElement;
-use smithay::backend::renderer::{ImportAll, ImportMem};
+use smithay::backend::input::InputEvent;
+use smithay::backend::libinput::LibinputInputBackend;
 use smithay::backend::session::libseat::LibSeatSession;
-use smithay::backend::session::Session;
+use smithay::backend::session::{Event as SessionEvent, Session};
 use smithay::backend::udev::{self as smithay_udev, UdevBackend, UdevEvent};
 use smithay::reexports::calloop::LoopHandle;
 use smithay::reexports::drm::control::crtc;
 use smithay::reexports::input::Libinput;
 use tracing::{info, warn};
 
+use super::host::BackendHost;
 use crate::config::{OutputConfig, RendererSetting, ScreenPlacement};
-use crate::render::OutputElement;
-use crate::shell_key::ShellKey;
-use crate::state::{Airgui, State};
+use crate::render::scene::Scene;
+use crate::render::textures::TextureKey;
 use choice::{Choice, EglOffer};
 pub use error::UdevError;
 use gpu::Gpu;
 use renderer::Frames;
-
-render_elements! {
-    /// What a screen shows: its part of the shell's output, and the cursor.
-    pub ScreenElement<'a, R> where R: ImportAll + ImportMem;
-    Shell = RelocateRenderElement<&'a OutputElement<R>>,
-    Cursor = RelocateRenderElement<&'a smithay::backend::renderer::element::memory::MemoryRenderBufferRenderElement<R>>,
-}
 
 pub struct Udev {
     session: LibSeatSession,
@@ -57,7 +49,12 @@ pub struct Udev {
     size: (u32, u32),
     /// `[[output.screen]]`: where monitors stand.
     placements: Vec<ScreenPlacement>,
-    handle: LoopHandle<'static, State>,
+}
+
+/// The compositor as the login session's event sources see it.
+pub trait UdevHost: BackendHost {
+    /// The udev backend, when it is the one running.
+    fn udev(&mut self) -> Option<&mut Udev>;
 }
 
 impl std::fmt::Debug for Udev {
@@ -73,7 +70,10 @@ impl Udev {
     /// Opens a session on the seat, the seat's primary GPU and its monitors, and the seat's
     /// input devices. `output.width` and `output.height` are the output when no monitor is
     /// connected.
-    pub fn new(handle: &LoopHandle<'static, State>, output: &OutputConfig) -> anyhow::Result<Udev> {
+    pub fn new<D: UdevHost>(
+        handle: &LoopHandle<'static, D>,
+        output: &OutputConfig,
+    ) -> anyhow::Result<Udev> {
         let size = (output.width, output.height);
         let (mut session, notifier) = session::open()?;
         let seat = session.seat();
@@ -96,7 +96,7 @@ impl Udev {
             return Err(UdevError::NoGpu { seat }.into());
         };
         let placements = output.screens.clone();
-        let mut gpu = Gpu::open(handle, &mut session, device_id, &primary)?;
+        let mut gpu = Gpu::open(handle, &mut session, device_id, &primary, flipped)?;
         let mut frames = start_renderer(output.renderer, &gpu, size)?;
         gpu.scan(&frames.scanout(), &placements);
         if gpu.screens.is_empty() {
@@ -104,10 +104,13 @@ impl Udev {
         }
         let size = gpu.size().unwrap_or(size);
         frames.resize(size.0, size.1)?;
-        let libinput = input::start(handle, &session, &seat)?;
-        session::watch(handle, notifier)?;
+        let libinput = input::start(handle, &session, &seat, input_event)?;
+        session::watch(handle, notifier, session_event)?;
+        let hotplug_handle = handle.clone();
         handle
-            .insert_source(udev, |event, _, state| hotplug(state, event))
+            .insert_source(udev, move |event, _, state| {
+                hotplug(state, &hotplug_handle, event)
+            })
             .map_err(|error| UdevError::Watch {
                 what: "udev",
                 reason: error.to_string(),
@@ -120,7 +123,6 @@ impl Udev {
             frames,
             size,
             placements,
-            handle: handle.clone(),
         })
     }
 
@@ -129,12 +131,12 @@ impl Udev {
     }
 
     /// Draws the copy in memory, then every screen; returns the copy's damage.
-    pub fn render(&mut self, airgui: &mut Airgui) -> anyhow::Result<Vec<Rect>> {
+    pub fn render(&mut self, scene: &mut impl Scene) -> anyhow::Result<Vec<Rect>> {
         let screens = match (&mut self.gpu, self.session.is_active()) {
             (Some(gpu), true) => gpu.screens.as_mut_slice(),
             _ => &mut [],
         };
-        let damage = self.frames.render(airgui, screens)?;
+        let damage = self.frames.render(scene, screens)?;
         Ok(damage
             .iter()
             .map(|r| Rect::new(r.loc.x, r.loc.y, r.size.w as u32, r.size.h as u32))
@@ -153,7 +155,7 @@ impl Udev {
         Ok(())
     }
 
-    pub fn forget_window(&mut self, key: ShellKey) {
+    pub fn forget_window(&mut self, key: TextureKey) {
         self.frames.forget_window(key);
     }
 
@@ -189,7 +191,11 @@ impl Udev {
 
     /// Monitors plugged or unplugged, or a GPU came or went; returns the shell's new size if
     /// it changed.
-    fn device_event(&mut self, event: UdevEvent) -> Option<(u32, u32)> {
+    fn device_event<D: UdevHost>(
+        &mut self,
+        handle: &LoopHandle<'static, D>,
+        event: UdevEvent,
+    ) -> Option<(u32, u32)> {
         match event {
             UdevEvent::Changed { device_id } => {
                 let gpu = self.gpu.as_mut().filter(|gpu| gpu.device_id == device_id)?;
@@ -210,7 +216,7 @@ impl Udev {
                     );
                     return None;
                 }
-                match Gpu::open(&self.handle, &mut self.session, device_id, &path) {
+                match Gpu::open(handle, &mut self.session, device_id, &path, flipped) {
                     Ok(mut gpu) => {
                         gpu.scan(&self.frames.scanout(), &self.placements);
                         self.gpu = Some(gpu);
@@ -226,7 +232,9 @@ impl Udev {
                     return None;
                 }
                 info!("the GPU went away");
-                self.gpu = None;
+                if let Some(gpu) = self.gpu.take() {
+                    handle.remove(gpu.token);
+                }
                 return None;
             }
         }
@@ -237,14 +245,51 @@ impl Udev {
     }
 }
 
-fn hotplug(state: &mut State, event: UdevEvent) {
-    let crate::backend::Backend::Udev(udev) = &mut state.backend else {
+fn hotplug<D: UdevHost>(host: &mut D, handle: &LoopHandle<'static, D>, event: UdevEvent) {
+    let Some(udev) = host.udev() else {
         return;
     };
-    if let Some((width, height)) = udev.device_event(event) {
-        state.resize_output(width, height);
+    if let Some((width, height)) = udev.device_event(handle, event) {
+        host.resize_output(width, height);
     }
-    state.airgui.queue_redraw();
+    host.queue_redraw();
+}
+
+/// A page flip completed: the screen may take the next frame.
+fn flipped<D: UdevHost>(host: &mut D, crtc: crtc::Handle) {
+    if host.udev().is_some_and(|udev| udev.flip_done(crtc)) {
+        host.queue_redraw();
+    }
+}
+
+/// Pauses the backend while the session is away (another VT) and resumes it on return.
+fn session_event<D: UdevHost>(host: &mut D, event: SessionEvent) {
+    let Some(udev) = host.udev() else {
+        return;
+    };
+    match event {
+        SessionEvent::PauseSession => {
+            info!("session paused: another VT is shown");
+            udev.pause();
+        }
+        SessionEvent::ActivateSession => {
+            info!("session active again");
+            if let Some(size) = udev.resume() {
+                host.resize_output(size.0, size.1);
+            }
+            host.queue_redraw();
+        }
+    }
+}
+
+/// A key, button or motion from libinput.
+fn input_event<D: UdevHost>(host: &mut D, event: InputEvent<LibinputInputBackend>) {
+    let before = host.pointer();
+    host.handle_input(event);
+    // The cursor is drawn into the frame: it moved or changed shape, so draw one.
+    if host.pointer() != before {
+        host.queue_redraw();
+    }
 }
 
 /// The renderer `setting` asks for on `gpu`, or pixman when GLES is not worth it there (see

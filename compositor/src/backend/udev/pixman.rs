@@ -10,8 +10,8 @@ use tracing::warn;
 use super::cursor::CursorImages;
 use super::screen::{Buffers, ScanoutSource, Screen};
 use crate::backend::pixman_canvas::PixmanCanvas;
-use crate::shell_key::ShellKey;
-use crate::state::Airgui;
+use crate::render::scene::Scene;
+use crate::render::textures::TextureKey;
 
 pub struct PixmanFrames {
     /// The copy of the shell's output in memory, and the renderer the screens are drawn with.
@@ -39,15 +39,14 @@ impl PixmanFrames {
     /// copy's damage.
     pub fn render(
         &mut self,
-        airgui: &mut Airgui,
+        scene: &mut impl Scene,
         screens: &mut [Screen],
     ) -> anyhow::Result<Vec<Rectangle<i32, Physical>>> {
-        let (elements, damage) = self.canvas.draw(airgui)?;
+        let (elements, damage) = self.canvas.draw(scene)?;
         if !screens.is_empty() {
             let renderer = self.canvas.renderer_mut();
-            let cursor = self
-                .cursor
-                .element(renderer, airgui.input.shape(), airgui.input.pointer);
+            let (shape, at) = scene.pointer();
+            let cursor = self.cursor.element(renderer, shape, at);
             for screen in screens {
                 if let Err(error) = screen.render(renderer, &elements, cursor.as_ref()) {
                     warn!("{error:#}");
@@ -67,7 +66,7 @@ impl PixmanFrames {
         self.canvas.resize(width, height)
     }
 
-    pub fn forget_window(&mut self, key: ShellKey) {
+    pub fn forget_window(&mut self, key: TextureKey) {
         self.canvas.forget_window(key);
     }
 }

@@ -7,8 +7,8 @@ use smithay::utils::{Physical, Rectangle};
 use super::gles::GlesFrames;
 use super::pixman::PixmanFrames;
 use super::screen::{ScanoutSource, Screen};
-use crate::shell_key::ShellKey;
-use crate::state::Airgui;
+use crate::render::scene::Scene;
+use crate::render::textures::TextureKey;
 
 pub enum Frames {
     Pixman(Box<PixmanFrames>),
@@ -26,12 +26,12 @@ impl Frames {
     /// Draws the copy in memory, then `screens`; returns the copy's damage.
     pub fn render(
         &mut self,
-        airgui: &mut Airgui,
+        scene: &mut impl Scene,
         screens: &mut [Screen],
     ) -> anyhow::Result<Vec<Rectangle<i32, Physical>>> {
         match self {
-            Frames::Pixman(frames) => frames.render(airgui, screens),
-            Frames::Gles(frames) => frames.render(airgui, screens),
+            Frames::Pixman(frames) => frames.render(scene, screens),
+            Frames::Gles(frames) => frames.render(scene, screens),
         }
     }
 
@@ -49,7 +49,7 @@ impl Frames {
         }
     }
 
-    pub fn forget_window(&mut self, key: ShellKey) {
+    pub fn forget_window(&mut self, key: TextureKey) {
         match self {
             Frames::Pixman(frames) => frames.forget_window(key),
             Frames::Gles(frames) => frames.forget_window(key),

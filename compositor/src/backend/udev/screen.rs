@@ -9,6 +9,7 @@ use smithay::backend::allocator::Fourcc;
 use smithay::backend::drm::compositor::{DrmCompositor, FrameFlags, PrimaryPlaneElement};
 use smithay::backend::drm::exporter::gbm::GbmFramebufferExporter;
 use smithay::backend::drm::{DrmDevice, DrmDeviceFd};
+use smithay::backend::renderer::element::render_elements;
 use smithay::backend::renderer::element::utils::{Relocate, RelocateRenderElement};
 use smithay::backend::renderer::{Bind, ImportAll, ImportMem, Renderer, Texture};
 use smithay::output::OutputModeSource;
@@ -18,9 +19,14 @@ use smithay::utils::Transform;
 use tracing::{debug, info};
 
 use super::cursor::CursorElement;
-use super::ScreenElement;
-use crate::backend::BACKGROUND;
-use crate::render::OutputElement;
+use crate::render::element::{OutputElement, BACKGROUND};
+
+render_elements! {
+    /// What a screen shows: its part of the shell's output, and the cursor.
+    pub ScreenElement<'a, R> where R: ImportAll + ImportMem;
+    Shell = RelocateRenderElement<&'a OutputElement<R>>,
+    Cursor = RelocateRenderElement<&'a CursorElement<R>>,
+}
 
 /// Scanout on dumb buffers, rendered by pixman: works on every KMS driver, GPU or not.
 type DumbCompositor = DrmCompositor<DumbAllocator, DrmDeviceFd, (), DrmDeviceFd>;

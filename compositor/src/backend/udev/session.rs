@@ -4,41 +4,23 @@
 use smithay::backend::session::libseat::{LibSeatSession, LibSeatSessionNotifier};
 use smithay::backend::session::{Event as SessionEvent, Session};
 use smithay::reexports::calloop::LoopHandle;
-use tracing::{info, warn};
+use tracing::warn;
 
 use super::error::UdevError;
-use crate::backend::Backend;
-use crate::state::State;
 
 /// Opens a session on the seat libseat finds (seatd's socket first, then logind).
 pub fn open() -> Result<(LibSeatSession, LibSeatSessionNotifier), UdevError> {
     LibSeatSession::new().map_err(|error| UdevError::NoSeat(error.to_string()))
 }
 
-/// Pauses the backend while the session is away (another VT) and resumes it on return.
-pub fn watch(
-    handle: &LoopHandle<'static, State>,
+/// Hands the session's pauses (another VT is shown) and returns to `changed`.
+pub fn watch<D: 'static>(
+    handle: &LoopHandle<'static, D>,
     notifier: LibSeatSessionNotifier,
+    changed: fn(&mut D, SessionEvent),
 ) -> Result<(), UdevError> {
     handle
-        .insert_source(notifier, |event, _, state| {
-            let Backend::Udev(udev) = &mut state.backend else {
-                return;
-            };
-            match event {
-                SessionEvent::PauseSession => {
-                    info!("session paused: another VT is shown");
-                    udev.pause();
-                }
-                SessionEvent::ActivateSession => {
-                    info!("session active again");
-                    if let Some(size) = udev.resume() {
-                        state.resize_output(size.0, size.1);
-                    }
-                    state.airgui.queue_redraw();
-                }
-            }
-        })
+        .insert_source(notifier, move |event, _, state| changed(state, event))
         .map(|_| ())
         .map_err(|error| UdevError::Watch {
             what: "the session",

@@ -13,7 +13,8 @@ use smithay::wayland::shm::{ShmHandler, ShmState};
 use smithay::{delegate_compositor, delegate_shm};
 
 use crate::state::State;
-use crate::wayland::windows::{self, root_of};
+use crate::wayland::native_windows::root_of;
+use crate::wayland::windows;
 
 impl CompositorHandler for State {
     fn compositor_state(&mut self) -> &mut CompositorState {
@@ -21,7 +22,7 @@ impl CompositorHandler for State {
     }
 
     fn client_compositor_state<'a>(&self, client: &'a Client) -> &'a CompositorClientState {
-        crate::wayland::client_compositor_state(client)
+        crate::wayland::native::client_compositor_state(client)
     }
 
     fn commit(&mut self, surface: &WlSurface) {

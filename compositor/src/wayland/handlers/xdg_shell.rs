@@ -11,7 +11,8 @@ use smithay::wayland::shell::xdg::{
 
 use crate::shell_key::ShellKey;
 use crate::state::State;
-use crate::wayland::windows::{self, NativeId, Role};
+use crate::wayland::native_windows::{NativeId, Role};
+use crate::wayland::windows;
 
 impl XdgShellHandler for State {
     fn xdg_shell_state(&mut self) -> &mut XdgShellState {

@@ -5,7 +5,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 CARGO ?= cargo
 FUZZ_SECONDS ?= 60
 
-.PHONY: deps build run run-zones test fuzz bench soak install install-files
+.PHONY: deps build run run-zones test fuzz bench soak install install-files install-agent
 
 deps:
 	@scripts/install-deps
@@ -36,7 +36,7 @@ fuzz: deps
 # writes it to docs/benchmarks.md. BENCH_SECONDS is the length of each measurement.
 BENCH_SECONDS ?= 10
 bench: deps
-	$(CARGO) build --release -p airgui -p guid-protocol -p airgui-bench --bins
+	$(CARGO) build --release -p airgui -p airgui-agent -p guid-demo-agent -p airgui-bench --bins
 	target/release/airgui-bench --seconds $(BENCH_SECONDS) --out docs/benchmarks.md
 
 # The soak (bench/src/soak.rs): SOAK_SECONDS of qubes, windows, input and clipboard churn with
@@ -44,7 +44,7 @@ bench: deps
 # docs/soak.md.
 SOAK_SECONDS ?= 600
 soak: deps
-	$(CARGO) build --release -p airgui -p guid-protocol -p airgui-bench --bins
+	$(CARGO) build --release -p airgui -p airgui-agent -p guid-demo-agent -p airgui-bench --bins
 	target/release/airgui-bench --soak $(SOAK_SECONDS)
 
 # `make install` builds in release and installs under $(DESTDIR)$(PREFIX): the airgui binary, the
@@ -63,3 +63,9 @@ install-files:
 	install -Dm755 scripts/airgui-session $(DESTDIR)$(PREFIX)/bin/airgui-session
 	install -Dm644 assets/airgui.toml $(DESTDIR)$(PREFIX)/share/airgui/airgui.toml
 	install -Dm644 assets/airgui.desktop $(DESTDIR)$(PREFIX)/share/wayland-sessions/airgui.desktop
+
+# `make install-agent`, inside a qube: builds and installs airgui-agent alone, the qube side,
+# which links nothing of the GUI qube (no backend, seat or RDP libraries are needed).
+install-agent: deps
+	$(CARGO) build --release -p airgui-agent
+	install -Dm755 $(BUILT)/airgui-agent $(DESTDIR)$(PREFIX)/bin/airgui-agent

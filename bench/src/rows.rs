@@ -40,7 +40,7 @@ finished after it whose damage covers the SHMIMAGE's rectangle (placed where the
 arriving at the refresh rate does not wait for airgui's own phase) and with \
 `refresh_hz = 1000`.\n\
 * **P3**: `weston-simple-shm` (250x250, redrawn whole at each frame callback) served at \
-1280x720: in a qube under `airgui agent` with a headless airgui's RDP server, and under \
+1280x720: in a qube under `airgui-agent` with a headless airgui's RDP server, and under \
 `weston --backend=rdp-backend.so` (Weston 10, desktop shell, TLS). The viewer is `xfreerdp /rfx` \
 on Xvfb, through a loopback relay that counts the bytes the server sends; the client starts \
 once the viewer shows the desktop (Weston's RDP output does not repaint without a viewer). \

@@ -1,6 +1,6 @@
 //! P3: the same animated Wayland client served over RDP by airgui and by Weston's RDP backend,
 //! received by the same clients. The content is `weston-simple-shm` (a 250x250 window redrawn
-//! whole at every frame callback): in a qube under `airgui agent` with a headless airgui
+//! whole at every frame callback): in a qube under `airgui-agent` with a headless airgui
 //! serving RDP, and under `weston --backend=rdp-backend.so` (its desktop shell). The client
 //! starts once the viewer shows the desktop: Weston's RDP output does not repaint, and so sends
 //! no frame callbacks, while no viewer is connected.
@@ -209,8 +209,7 @@ fn airgui(time: Duration, xvfb: &Xvfb) -> (Served, Served) {
     let dir = airgui.dir.path().to_owned();
     let display = dir.join("app-wayland");
     let agent = Proc(
-        Command::new(binary("airgui"))
-            .arg("agent")
+        Command::new(binary("airgui-agent"))
             .arg("--connect")
             .arg(dir.join("app.sock"))
             .arg("--wayland-display")
@@ -220,7 +219,7 @@ fn airgui(time: Duration, xvfb: &Xvfb) -> (Served, Served) {
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(dir.join("agent.log")).expect("the agent's log"))
             .spawn()
-            .expect("start airgui agent"),
+            .expect("start airgui-agent"),
     );
     airgui.wait("the agent's Wayland socket", |_| {
         display.exists().then_some(())

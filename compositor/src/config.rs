@@ -11,6 +11,7 @@ use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use airgui_wayland_common::keyboard::out_of_range;
 use guid_protocol::msg::{MAX_WINDOW_HEIGHT, MAX_WINDOW_WIDTH};
 use serde::{Deserialize, Deserializer};
 
@@ -18,6 +19,7 @@ use serde::{Deserialize, Deserializer};
 mod rdp;
 mod zone_link;
 
+pub use airgui_wayland_common::keyboard::KeyboardConfig;
 pub use rdp::{RdpConfig, RdpSecurity};
 pub use zone_link::ZoneLinkConfig;
 
@@ -36,8 +38,6 @@ const REFRESH_HZ: RangeInclusive<u32> = 1..=1000;
 const SCREEN_X: RangeInclusive<u32> = 0..=MAX_WINDOW_WIDTH - 1;
 const SCREEN_Y: RangeInclusive<u32> = 0..=MAX_WINDOW_HEIGHT - 1;
 const CLIPBOARD_BYTES: RangeInclusive<usize> = 1..=256_000;
-const REPEAT_DELAY_MS: RangeInclusive<u32> = 1..=10_000;
-const REPEAT_RATE_HZ: RangeInclusive<u32> = 0..=1000;
 const BORDER_WIDTH: RangeInclusive<u32> = 1..=32;
 const TITLE_HEIGHT: RangeInclusive<u32> = 12..=64;
 
@@ -190,17 +190,6 @@ pub struct IpcConfig {
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct KeyboardConfig {
-    pub layout: String,
-    pub variant: String,
-    pub options: String,
-    pub model: String,
-    pub repeat_delay_ms: u32,
-    pub repeat_rate_hz: u32,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct DecorationConfig {
     pub border_width: u32,
     pub title_height: u32,
@@ -339,27 +328,9 @@ impl Config {
             check_range(&key("y"), screen.y, SCREEN_Y)?;
         }
 
-        let k = &self.keyboard;
-        for (field, value) in [
-            ("layout", &k.layout),
-            ("variant", &k.variant),
-            ("options", &k.options),
-            ("model", &k.model),
-        ] {
-            // xkbcommon takes these as C strings; its binding panics on an interior NUL.
-            if !value.chars().all(|c| c.is_ascii_graphic()) {
-                return Err(ConfigError::invalid(
-                    format!("keyboard.{field}"),
-                    format!("{value:?} is not an xkb name (printable ASCII without spaces)"),
-                ));
-            }
-        }
-        check_range(
-            "keyboard.repeat_delay_ms",
-            k.repeat_delay_ms,
-            REPEAT_DELAY_MS,
-        )?;
-        check_range("keyboard.repeat_rate_hz", k.repeat_rate_hz, REPEAT_RATE_HZ)?;
+        self.keyboard
+            .check()
+            .map_err(|refused| ConfigError::invalid(refused.key, refused.message))?;
 
         let d = &self.decorations;
         check_range("decorations.border_width", d.border_width, BORDER_WIDTH)?;
@@ -598,17 +569,9 @@ fn check_range<T>(key: &str, value: T, range: RangeInclusive<T>) -> Result<(), C
 where
     T: PartialOrd + fmt::Display,
 {
-    if range.contains(&value) {
-        Ok(())
-    } else {
-        Err(ConfigError::invalid(
-            key,
-            format!(
-                "{value} is out of range ({} to {})",
-                range.start(),
-                range.end()
-            ),
-        ))
+    match out_of_range(value, &range) {
+        Some(message) => Err(ConfigError::invalid(key, message)),
+        None => Ok(()),
     }
 }
 

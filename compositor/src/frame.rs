@@ -6,7 +6,7 @@ use airgui_remote::FrameRef;
 use tracing::error;
 
 use crate::state::State;
-use crate::{qubes, rdp, wayland};
+use crate::{qubes, wayland};
 
 impl State {
     /// Draws a frame now (a queued one is then no longer due).
@@ -20,10 +20,10 @@ impl State {
             }
         };
         if let (Some(rdp), false) = (&self.airgui.rdp, damage.is_empty()) {
-            let rects = rdp::damage_rects(&damage);
+            // The same rectangles: the server cuts them to the frame.
             let submitted = self.backend.with_pixels(|frame| {
                 rdp.submit_ref(FrameRef {
-                    damage: &rects,
+                    damage: &damage,
                     ..frame
                 })
             });

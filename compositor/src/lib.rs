@@ -2,7 +2,6 @@
 //! them with trust decorations, routes input only to the focused window and mediates the
 //! clipboard.
 
-pub mod agent;
 mod backend;
 mod clipboard;
 pub mod config;
@@ -12,11 +11,9 @@ mod geometry;
 mod host;
 mod input;
 mod ipc;
-mod listener;
 mod qubes;
 mod rdp;
 mod render;
-mod server_side_decorations;
 mod shell;
 mod shell_key;
 mod state;
@@ -48,9 +45,6 @@ struct Cli {
 enum Command {
     /// Talk to a running airgui over its IPC socket.
     Msg(ipc::client::MsgArgs),
-    /// Run inside a qube: a Wayland compositor for the qube's applications that shows their
-    /// windows in the GUI qube.
-    Agent(agent::AgentArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -81,17 +75,10 @@ enum BackendKind {
 
 /// The `airgui` command: parses the command line and runs what it asks for.
 pub fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    airgui_wayland_common::logging::init();
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Msg(args)) => ipc::client::run(args),
-        Some(Command::Agent(args)) => agent::run(args),
         None => run(cli.run),
     }
 }

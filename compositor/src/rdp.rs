@@ -4,9 +4,8 @@
 
 use airgui_remote::credentials::read_password_file;
 use airgui_remote::server::{self, Cursor, CursorImage, RdpServerConfig, Security, ServerEvent};
-use airgui_remote::{DamageRect, InputEvent};
+use airgui_remote::InputEvent;
 use anyhow::Context;
-use guid_protocol::Rect;
 use smithay::reexports::calloop::channel::{self, Event};
 use tracing::{debug, info};
 
@@ -137,19 +136,4 @@ pub fn show_pointer(airgui: &Airgui, shape: &PointerShape) {
             })
         }
     });
-}
-
-/// Output damage as the server's rectangles (the output is at most 16384 wide, so they fit).
-pub fn damage_rects(damage: &[Rect]) -> Vec<DamageRect> {
-    damage
-        .iter()
-        .filter_map(|r| {
-            Some(DamageRect::new(
-                u16::try_from(r.x).ok()?,
-                u16::try_from(r.y).ok()?,
-                u16::try_from(r.width).ok()?,
-                u16::try_from(r.height).ok()?,
-            ))
-        })
-        .collect()
 }

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use airgui_remote::client::ZoneClients;
 use airgui_remote::RdpServerHandle;
+use airgui_wayland_common::keyboard::add_keyboard;
 use guid_protocol::{Message, Rect, WindowId};
 use smithay::input::{Seat, SeatState};
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
@@ -16,7 +17,7 @@ use tracing::warn;
 use crate::backend::Backend;
 use crate::clipboard::Clipboard;
 use crate::config::Config;
-use crate::input::keymap::{add_keyboard, KeyResolver};
+use crate::input::keymap::KeyResolver;
 use crate::input::tracking::InputState;
 use crate::qubes::{self, Qube, WindowKey};
 use crate::render::decorations::ZONE_GAP;

@@ -12,7 +12,6 @@ pub mod error;
 pub mod event;
 pub mod msg;
 pub mod outgoing;
-pub mod pattern;
 pub mod pool;
 pub mod sanitize;
 pub mod shared_memory;

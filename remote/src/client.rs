@@ -46,7 +46,7 @@ pub use self::connect::{CONNECT_TIMEOUT, LOGIN_TIMEOUT};
 use self::framebuffer::{EventSink, ZoneShared};
 pub use self::framebuffer::{FrameGuard, ZoneEventCallback, ZoneFrame};
 pub use self::session::MAX_ZONE_PIXELS;
-use crate::frame::{DamageRect, InputEvent};
+use crate::frame::{InputEvent, Rect};
 use crate::server::Cursor;
 
 /// Input events queued per zone; beyond this, [`ZoneClients::send_input`] reports
@@ -152,7 +152,7 @@ pub enum ZoneEvent {
         zone: String,
         width: u16,
         height: u16,
-        damage: Vec<DamageRect>,
+        damage: Vec<Rect>,
         cursor: Option<Cursor>,
         frame: ZoneFrame,
     },

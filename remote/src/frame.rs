@@ -2,83 +2,9 @@
 //! input out. Nothing here names an RDP or Smithay type, so either side can change its library
 //! without touching the other.
 
-/// A rectangle of the output that changed, in pixels.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct DamageRect {
-    pub x: u16,
-    pub y: u16,
-    pub width: u16,
-    pub height: u16,
-}
-
-impl DamageRect {
-    pub const fn new(x: u16, y: u16, width: u16, height: u16) -> Self {
-        Self {
-            x,
-            y,
-            width,
-            height,
-        }
-    }
-
-    /// The exclusive right edge, in `u32` so that `x + width` cannot overflow.
-    pub fn right(&self) -> u32 {
-        u32::from(self.x) + u32::from(self.width)
-    }
-
-    /// The exclusive bottom edge, in `u32` so that `y + height` cannot overflow.
-    pub fn bottom(&self) -> u32 {
-        u32::from(self.y) + u32::from(self.height)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.width == 0 || self.height == 0
-    }
-
-    pub fn area(&self) -> u64 {
-        u64::from(self.width) * u64::from(self.height)
-    }
-
-    /// The part of `self` inside a `width` x `height` output, or `None` when nothing is left.
-    pub fn clamp_to(&self, width: u16, height: u16) -> Option<DamageRect> {
-        let right = self.right().min(u32::from(width));
-        let bottom = self.bottom().min(u32::from(height));
-        let w = u16::try_from(right.checked_sub(u32::from(self.x))?).ok()?;
-        let h = u16::try_from(bottom.checked_sub(u32::from(self.y))?).ok()?;
-        let rect = DamageRect::new(self.x, self.y, w, h);
-        (!rect.is_empty()).then_some(rect)
-    }
-
-    /// The smallest rectangle holding both.
-    pub fn union(&self, other: &DamageRect) -> DamageRect {
-        let x = self.x.min(other.x);
-        let y = self.y.min(other.y);
-        let right = self.right().max(other.right());
-        let bottom = self.bottom().max(other.bottom());
-        DamageRect::new(
-            x,
-            y,
-            u16::try_from(right - u32::from(x)).unwrap_or(u16::MAX),
-            u16::try_from(bottom - u32::from(y)).unwrap_or(u16::MAX),
-        )
-    }
-
-    /// True when the two rectangles overlap or share an edge, so that their union adds no pixel
-    /// that is in neither of them along the shared edge.
-    pub fn touches(&self, other: &DamageRect) -> bool {
-        u32::from(self.x) <= other.right()
-            && u32::from(other.x) <= self.right()
-            && u32::from(self.y) <= other.bottom()
-            && u32::from(other.y) <= self.bottom()
-    }
-
-    pub fn contains(&self, other: &DamageRect) -> bool {
-        self.x <= other.x
-            && self.y <= other.y
-            && other.right() <= self.right()
-            && other.bottom() <= self.bottom()
-    }
-}
+/// A rectangle of the output that changed: airgui's one rectangle type. A frame's rectangles
+/// lie inside it (at most 65535 x 65535, RDP's limit), so their fields fit RDP's `u16`s.
+pub use airgui_damage::Rect;
 
 /// One composed output frame: B, G, R, X pixels with `stride` bytes per row, and what changed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -87,7 +13,7 @@ pub struct Frame {
     pub height: u16,
     pub stride: usize,
     pub pixels: Vec<u8>,
-    pub damage: Vec<DamageRect>,
+    pub damage: Vec<Rect>,
 }
 
 impl Frame {
@@ -110,7 +36,7 @@ pub struct FrameRef<'a> {
     pub height: u16,
     pub stride: usize,
     pub pixels: &'a [u8],
-    pub damage: &'a [DamageRect],
+    pub damage: &'a [Rect],
 }
 
 /// Mouse buttons, as evdev codes (linux/input-event-codes.h).

@@ -3,7 +3,6 @@
 
 pub mod client;
 pub mod credentials;
-mod damage;
 pub mod frame;
 mod read_budget;
 pub mod scancode;
@@ -11,7 +10,7 @@ mod secret_file;
 pub mod server;
 pub mod tls;
 
-pub use frame::{DamageRect, Frame, FrameRef, InputEvent};
+pub use frame::{Frame, FrameRef, InputEvent, Rect};
 pub use secret_file::SecretFileError;
 pub use server::{
     spawn, Cursor, CursorImage, FrameError, RdpError, RdpServerConfig, RdpServerHandle, Security,

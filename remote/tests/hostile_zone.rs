@@ -18,7 +18,7 @@ use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use airgui_remote::client::{spawn_zone_links, LinkError, ZoneEvent, ZoneLinkConfig};
-use airgui_remote::frame::DamageRect;
+use airgui_remote::frame::Rect;
 use airgui_remote::server::{spawn, RdpServerConfig};
 use airgui_remote::TlsIdentity;
 use support::{TestServer, HEIGHT, PASSWORD, RED, USER, WIDTH};
@@ -151,7 +151,7 @@ fn misbehaving_zones_are_cut_off_and_retried_while_a_good_zone_goes_on() {
                 good_frames += 1;
                 // Keep the good zone changing, one rectangle per frame received.
                 painted = (painted + 8) % (WIDTH - 8);
-                good.paint(DamageRect::new(painted, 0, 8, 8), RED);
+                good.paint(Rect::new(i32::from(painted), 0, 8, 8), RED);
             }
             ZoneEvent::Resized { zone, .. } => assert_eq!(zone, "good"),
         }

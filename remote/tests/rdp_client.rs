@@ -17,13 +17,14 @@ use std::time::{Duration, Instant};
 
 use airgui_remote::client::{spawn_zone_links, LinkError, ZoneClients, ZoneEvent, ZoneLinkConfig};
 use airgui_remote::frame::{
-    DamageRect, InputEvent, BTN_EXTRA, BTN_LEFT, BTN_MIDDLE, BTN_RIGHT, BTN_SIDE,
+    InputEvent, Rect, BTN_EXTRA, BTN_LEFT, BTN_MIDDLE, BTN_RIGHT, BTN_SIDE,
 };
 use airgui_remote::server::{
     spawn, Cursor, CursorImage, RdpServerConfig, RdpServerHandle, Security, ServerEvent,
 };
 use support::{
-    Canvas, LaggyRelay, Mode, TestServer, BACKGROUND, HEIGHT, PASSWORD, RED, USER, WIDTH,
+    output_rect, Canvas, LaggyRelay, Mode, TestServer, BACKGROUND, HEIGHT, PASSWORD, RED, USER,
+    WIDTH,
 };
 
 /// A bound on every wait for the link (connecting includes NLA, about a second in debug).
@@ -55,7 +56,7 @@ struct Master {
     events: mpsc::Receiver<ZoneEvent>,
     mirror: Canvas,
     /// Every damage rectangle received since the last [`Master::take_damage`].
-    damage: Vec<DamageRect>,
+    damage: Vec<Rect>,
     frames: usize,
     cursor: Option<Cursor>,
 }
@@ -107,10 +108,11 @@ impl Master {
                 assert_eq!(guard.stride(), usize::from(*width) * 4);
                 for rect in damage {
                     let (rect, pixels) = guard.rect_pixels(*rect).unwrap();
-                    let row = usize::from(rect.width) * 4;
+                    let [x, y, width, _] = rect.to_usize().unwrap();
+                    let row = width * 4;
                     for (i, line) in pixels.chunks_exact(row).enumerate() {
-                        let y = usize::from(rect.y) + i;
-                        let at = (y * usize::from(self.mirror.width) + usize::from(rect.x)) * 4;
+                        let y = y + i;
+                        let at = (y * usize::from(self.mirror.width) + x) * 4;
                         self.mirror.pixels[at..at + row].copy_from_slice(line);
                     }
                     self.damage.push(rect);
@@ -170,7 +172,7 @@ impl Master {
         self.wait("the server's picture", |_, m| same(m));
     }
 
-    fn take_damage(&mut self) -> Vec<DamageRect> {
+    fn take_damage(&mut self) -> Vec<Rect> {
         std::mem::take(&mut self.damage)
     }
 
@@ -200,7 +202,7 @@ fn pattern(width: u16, height: u16) -> Canvas {
 
 fn submit_whole(server: &RdpServerHandle, canvas: &Canvas) {
     server
-        .submit_ref(canvas.frame(&[DamageRect::new(0, 0, canvas.width, canvas.height)]))
+        .submit_ref(canvas.frame(&[output_rect(0, 0, canvas.width, canvas.height)]))
         .unwrap();
 }
 
@@ -247,7 +249,7 @@ fn first_frame_whole_then_only_damage() {
     // A small rectangle arrives as damage around it, with exactly its pixels (QOIZ is
     // lossless), and nothing else of the mirror changes.
     master.take_damage();
-    let rect = DamageRect::new(70, 40, 24, 16);
+    let rect = Rect::new(70, 40, 24, 16);
     server.paint(rect, RED);
     let expected = Canvas {
         width: server.canvas.width,
@@ -257,7 +259,7 @@ fn first_frame_whole_then_only_damage() {
     master.wait_picture(&expected);
     let damage = master.take_damage();
     assert!(damage.iter().any(|d| d.contains(&rect)), "{damage:?}");
-    let area: u64 = damage.iter().map(DamageRect::area).sum();
+    let area: u64 = damage.iter().map(Rect::area).sum();
     assert!(
         area < u64::from(WIDTH) * u64::from(HEIGHT) / 2,
         "only the changed part is reported: {damage:?}"
@@ -476,16 +478,16 @@ fn the_rectangles_of_one_frame_arrive_together() {
     let mut master = Master::link(config(server.addr(), PASSWORD, server.handle.fingerprint()));
     master.connected();
     let mut whole = 0;
-    for round in 0..5u16 {
+    for round in 0..5i32 {
         master.wait_picture(&Canvas {
             width: server.canvas.width,
             height: server.canvas.height,
             pixels: server.canvas.pixels.clone(),
         });
         let rects = [
-            DamageRect::new(8 + 10 * round, 8, 8, 8),
-            DamageRect::new(120, 60 + 10 * round, 8, 8),
-            DamageRect::new(200, 100 + 10 * round, 8, 8),
+            Rect::new(8 + 10 * round, 8, 8, 8),
+            Rect::new(120, 60 + 10 * round, 8, 8),
+            Rect::new(200, 100 + 10 * round, 8, 8),
         ];
         for rect in rects {
             server.canvas.fill(rect, RED);
@@ -615,7 +617,7 @@ fn reconnects_by_itself_after_the_zone_restarts() {
     let (second, _second_events) = start_server(&state, addr);
     assert_eq!(second.fingerprint(), fingerprint);
     let mut canvas = pattern(WIDTH, HEIGHT);
-    canvas.fill(DamageRect::new(0, 0, 32, 32), RED);
+    canvas.fill(Rect::new(0, 0, 32, 32), RED);
     submit_whole(&second, &canvas);
     master.connected();
     master.wait_picture(&canvas);

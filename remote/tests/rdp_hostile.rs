@@ -13,7 +13,7 @@ mod support;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use airgui_remote::frame::DamageRect;
+use airgui_remote::frame::Rect;
 use airgui_remote::server::{Security, ServerEvent};
 use support::{
     connect, log, logged_lines, tcp_from, x224, x224_and_tls, Mode, TestServer, PASSWORD, RED, USER,
@@ -34,7 +34,7 @@ async fn owner_logs_in(server: &mut TestServer) -> support::Client {
         .wait_event(|e| matches!(e, ServerEvent::ClientConnected { .. }))
         .await
         .expect("a ClientConnected event");
-    let rect = DamageRect::new(10, 10, 16, 16);
+    let rect = Rect::new(10, 10, 16, 16);
     server.paint(rect, RED);
     client.until(|c| c.rect_is(rect, RED)).await.unwrap();
     client

@@ -12,16 +12,18 @@ mod support;
 
 use std::time::Duration;
 
-use airgui_remote::frame::{DamageRect, InputEvent, BTN_LEFT};
+use airgui_remote::frame::{InputEvent, Rect, BTN_LEFT};
 use airgui_remote::server::{Cursor, CursorImage, Security, ServerEvent};
 use ironrdp_pdu::input::fast_path::{FastPathInputEvent, KeyboardFlags, SynchronizeFlags};
 use ironrdp_pdu::input::mouse::PointerFlags;
 use ironrdp_pdu::input::MousePdu;
-use support::{connect, Client, Mode, TestServer, BACKGROUND, HEIGHT, PASSWORD, RED, USER, WIDTH};
+use support::{
+    connect, output_rect, Client, Mode, TestServer, BACKGROUND, HEIGHT, PASSWORD, RED, USER, WIDTH,
+};
 use tokio::io::AsyncReadExt as _;
 
-fn full() -> DamageRect {
-    DamageRect::new(0, 0, WIDTH, HEIGHT)
+fn full() -> Rect {
+    output_rect(0, 0, WIDTH, HEIGHT)
 }
 
 async fn logged_in(server: &TestServer, mode: Mode) -> Client {
@@ -60,11 +62,11 @@ async fn nla_login_frames_and_input() {
     assert!(server.handle.client().is_some());
 
     // A damaged rectangle arrives, exactly (QOIZ is lossless), and nothing around it changes.
-    let rect = DamageRect::new(40, 24, 32, 16);
+    let rect = Rect::new(40, 24, 32, 16);
     server.paint(rect, RED);
     client.until(|c| c.rect_is(rect, RED)).await.unwrap();
-    assert!(client.rect_is(DamageRect::new(0, 0, WIDTH, 24), BACKGROUND));
-    assert!(client.rect_is(DamageRect::new(0, 40, WIDTH, HEIGHT - 40), BACKGROUND));
+    assert!(client.rect_is(output_rect(0, 0, WIDTH, 24), BACKGROUND));
+    assert!(client.rect_is(output_rect(0, 40, WIDTH, HEIGHT - 40), BACKGROUND));
 
     // Keyboard: set-1 0x1E is KEY_A (30); E0 1D is KEY_RIGHTCTRL (97).
     client
@@ -163,7 +165,7 @@ async fn nla_login_frames_and_input() {
 async fn tls_password_mode_serves_the_right_password() {
     let mut server = TestServer::start(Security::TlsPassword);
     let mut client = logged_in(&server, Mode::Tls).await;
-    let rect = DamageRect::new(0, 0, 8, 8);
+    let rect = Rect::new(0, 0, 8, 8);
     server.paint(rect, RED);
     client.until(|c| c.rect_is(rect, RED)).await.unwrap();
 }
@@ -176,7 +178,7 @@ async fn slow_client_gets_merged_damage() {
     for i in 0..200u16 {
         let x = (i % 16) * 16;
         let y = (i / 16) * 12;
-        server.paint(DamageRect::new(x, y, 16, 12), [0, (i % 250) as u8, 0xFF, 0]);
+        server.paint(output_rect(x, y, 16, 12), [0, (i % 250) as u8, 0xFF, 0]);
     }
     let last = server.canvas.pixels.clone();
     client
@@ -226,10 +228,10 @@ async fn resize_request_is_clamped_and_followed() {
     server.canvas = support::Canvas::new(1364, 480, RED);
     server
         .handle
-        .submit_ref(server.canvas.frame(&[DamageRect::new(0, 0, 1364, 480)]))
+        .submit_ref(server.canvas.frame(&[Rect::new(0, 0, 1364, 480)]))
         .unwrap();
     client
-        .until(|c| c.size() == (1364, 480) && c.rect_is(DamageRect::new(0, 0, 1364, 480), RED))
+        .until(|c| c.size() == (1364, 480) && c.rect_is(Rect::new(0, 0, 1364, 480), RED))
         .await
         .unwrap();
 
@@ -237,13 +239,13 @@ async fn resize_request_is_clamped_and_followed() {
     server.canvas = support::Canvas::new(641, 480, BACKGROUND);
     server
         .handle
-        .submit_ref(server.canvas.frame(&[DamageRect::new(0, 0, 641, 480)]))
+        .submit_ref(server.canvas.frame(&[Rect::new(0, 0, 641, 480)]))
         .unwrap();
     client
         .until(|c| {
             c.size() == (644, 480)
-                && c.rect_is(DamageRect::new(0, 0, 641, 480), BACKGROUND)
-                && c.rect_is(DamageRect::new(641, 0, 3, 480), [0, 0, 0, 0])
+                && c.rect_is(Rect::new(0, 0, 641, 480), BACKGROUND)
+                && c.rect_is(Rect::new(641, 0, 3, 480), [0, 0, 0, 0])
         })
         .await
         .unwrap();
@@ -262,7 +264,7 @@ async fn one_session_at_a_time_and_reconnect() {
         .await
         .expect("the second connection is closed, not left waiting");
     assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
-    let rect = DamageRect::new(100, 100, 20, 20);
+    let rect = Rect::new(100, 100, 20, 20);
     server.paint(rect, RED);
     first.until(|c| c.rect_is(rect, RED)).await.unwrap();
 
@@ -277,7 +279,7 @@ async fn one_session_at_a_time_and_reconnect() {
         .await
         .unwrap();
     third
-        .until(|c| c.rect_is(rect, RED) && c.rect_is(DamageRect::new(0, 0, WIDTH, 100), BACKGROUND))
+        .until(|c| c.rect_is(rect, RED) && c.rect_is(output_rect(0, 0, WIDTH, 100), BACKGROUND))
         .await
         .unwrap();
     assert!(!server

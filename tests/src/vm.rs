@@ -19,13 +19,17 @@ pub const BOOT_PATIENCE: Duration = Duration::from_secs(180);
 /// QEMU's absolute pointer axes run from 0 to this.
 const ABS_MAX: u64 = 0x7fff;
 
-/// `qemu-system-x86_64` on PATH, if installed.
-pub fn qemu() -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("qemu-system-x86_64"))
-            .find(|path| path.is_file())
-    })
+/// `qemu-system-x86_64` on PATH; a test that needs it fails without it.
+pub fn qemu() -> PathBuf {
+    std::env::var_os("PATH")
+        .and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join("qemu-system-x86_64"))
+                .find(|path| path.is_file())
+        })
+        .unwrap_or_else(|| {
+            panic!("qemu-system-x86_64 is not installed: scripts/install-deps installs it")
+        })
 }
 
 /// The kernel and initramfs (`tests/vm/prepare`, downloaded once next to the binaries).

@@ -1,4 +1,4 @@
-//! Real Wayland applications in a qube: `airgui agent` runs in the qube as their compositor and
+//! Real Wayland applications in a qube: `airgui-agent` runs in the qube as their compositor and
 //! forwards their windows to a headless airgui. weston-simple-shm animates, foot takes keys and
 //! the clipboard, weston-terminal opens a popup menu.
 

@@ -4,10 +4,8 @@
 // Test helpers fail the test loudly; that is what unwrap, expect and indexing are for here.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use std::time::Duration;
-
 use airgui_e2e::*;
-use guid_protocol::pattern::Pattern;
+use guid_demo_agent::pattern::Pattern;
 use guid_protocol::Rect;
 
 /// The demo agent's bouncing square: 64x64, yellow.
@@ -140,16 +138,7 @@ fn a_still_desktop_draws_no_frames() {
     });
 
     // Nothing changes any more: the frame count settles.
-    let settled = wait_for("the frame count to stay the same for a second", || {
-        let before = airgui.frames().count;
-        std::thread::sleep(Duration::from_secs(1));
-        let after = airgui.frames().count;
-        if before == after {
-            Ok(after)
-        } else {
-            Err((before, after))
-        }
-    });
+    let settled = airgui.settled_frames();
     // Looking at the desktop does not draw it again.
     airgui.windows();
     airgui.qube("work");

@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use airgui_e2e::*;
-use guid_protocol::pattern::Pattern;
+use guid_demo_agent::pattern::Pattern;
 use guid_protocol::Rect;
 
 /// A window the test asks a demo agent for, and what its content must look like.

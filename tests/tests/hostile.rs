@@ -11,9 +11,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use airgui_e2e::*;
+use guid_demo_agent::pattern::Pattern;
 use guid_protocol::codec;
 use guid_protocol::msg::*;
-use guid_protocol::pattern::Pattern;
 use guid_protocol::{PoolAllocator, Rect};
 
 /// Where the hostile qube's window is, and its colour.

@@ -253,12 +253,7 @@ impl Scenario {
 
 #[test]
 fn a_login_session_in_a_vm_shows_windows_on_the_scanout_and_takes_keys_and_clicks() {
-    let Some(qemu) = vm::qemu() else {
-        eprintln!(
-            "skipped: qemu-system-x86_64 is not installed (scripts/install-deps installs it)"
-        );
-        return;
-    };
+    let qemu = vm::qemu();
     let mut scenario = boot_scenario(&qemu, "");
     scenario.wait_for_the_scene();
     // virtio-gpu without virgl: EGL has only a software device, so "auto" takes pixman.
@@ -313,12 +308,7 @@ fn a_login_session_in_a_vm_shows_windows_on_the_scanout_and_takes_keys_and_click
 
 #[test]
 fn a_login_session_forced_to_gles_shows_the_same_windows_on_the_scanout() {
-    let Some(qemu) = vm::qemu() else {
-        eprintln!(
-            "skipped: qemu-system-x86_64 is not installed (scripts/install-deps installs it)"
-        );
-        return;
-    };
+    let qemu = vm::qemu();
     // GLES on Mesa's software EGL device (llvmpipe), taken only because it is asked for.
     let mut scenario = boot_scenario(&qemu, "renderer = \"gles\"");
     scenario.wait_for_the_scene();

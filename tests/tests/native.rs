@@ -216,7 +216,14 @@ fn programs_connecting_past_airguis_descriptor_limit_neither_stop_nor_stall_it()
     let flood: Vec<UnixStream> = (0..200)
         .map(|_| UnixStream::connect(&socket).expect("connect to airgui's Wayland socket"))
         .collect();
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    wait_for("airgui to run out of descriptors accepting them", || {
+        airgui.assert_alive();
+        airgui
+            .log()
+            .contains("cannot accept on the Wayland socket")
+            .then_some(())
+            .ok_or(())
+    });
     airgui.assert_alive();
     drop(flood);
     // Descriptors come back as those clients go: IPC, the qube and new programs work again.
@@ -248,7 +255,13 @@ fn a_native_virtual_keyboard_adds_no_modifier_to_a_qubes_clicks() {
         )
         .spawn()
         .expect("run wtype");
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    wait_for("airgui to keep wtype's Ctrl from the qube", || {
+        airgui
+            .log()
+            .contains("modifiers not from the seat's keyboard kept from a qube")
+            .then_some(())
+            .ok_or(())
+    });
     // ...and meanwhile the user clicks: the qube sees a plain click, not Ctrl+click.
     let before = named(&work.events(), "button").len();
     airgui.click(window.centre());

@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use airgui_e2e::*;
-use guid_protocol::pattern::Pattern;
+use guid_demo_agent::pattern::Pattern;
 use guid_protocol::Rect;
 
 /// Waits until the X screen's top-left `width` x `height` (airgui's window, on an X server

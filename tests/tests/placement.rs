@@ -6,8 +6,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use airgui_e2e::*;
+use guid_demo_agent::pattern::Pattern;
 use guid_protocol::msg::*;
-use guid_protocol::pattern::Pattern;
 use guid_protocol::Rect;
 
 const OUTPUT: Rect = Rect {

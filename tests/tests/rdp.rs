@@ -222,20 +222,6 @@ fn log_lines(airgui: &Airgui, text: &str) -> Vec<String> {
         .collect()
 }
 
-/// The `frames` count, once it has stayed the same for a second.
-fn settled_frames(airgui: &Airgui) -> u64 {
-    wait_for("the frame count to stay the same for a second", || {
-        let before = airgui.frames().count;
-        std::thread::sleep(Duration::from_secs(1));
-        let after = airgui.frames().count;
-        if before == after {
-            Ok(after)
-        } else {
-            Err((before, after))
-        }
-    })
-}
-
 #[test]
 fn freerdp_shows_each_window_in_its_label_colour() {
     let airgui = Setup::new()
@@ -704,7 +690,7 @@ fn an_animation_keeps_arriving_and_an_idle_desktop_sends_nothing() {
     wait_desktop(&airgui, &xvfb, &client, &samples);
 
     // Everything has settled: airgui draws nothing, and xfreerdp's picture stays the same.
-    let frames = settled_frames(&airgui);
+    let frames = airgui.settled_frames();
     let picture = wait_for("xfreerdp's picture to stay the same", || {
         let first = xvfb.screenshot();
         std::thread::sleep(Duration::from_millis(500));
@@ -741,8 +727,8 @@ fn an_animation_keeps_arriving_and_an_idle_desktop_sends_nothing() {
 
 #[test]
 fn the_pointer_takes_the_shape_the_window_under_it_asks_for() {
+    use guid_demo_agent::pattern::Pattern;
     use guid_protocol::msg::{Cursor, Message};
-    use guid_protocol::pattern::Pattern;
     let airgui = Setup::new()
         .qube("work", "blue")
         .rdp("airgui", "pointer-pass")

@@ -446,8 +446,8 @@ fn clipboard_chords_in_a_zone_act_in_that_zone() {
 
 #[test]
 fn the_pointer_over_a_zone_takes_the_shape_its_slave_shows() {
+    use guid_demo_agent::pattern::Pattern;
     use guid_protocol::msg::{Cursor, Message};
-    use guid_protocol::pattern::Pattern;
     let cloud = slave(&[("work", "blue")]);
     let mut work = cloud.raw_agent("work");
     work.create_window(

@@ -158,7 +158,8 @@ impl KeyboardTarget<State> for FocusTarget {
                 data.airgui.input.x_modifiers = x_modifiers(&modifiers);
             }
             FocusTarget::Qube(_) | FocusTarget::Zone(_) => {
-                tracing::debug!("modifiers not from the seat's keyboard kept from a qube");
+                // Once per change of a native virtual keyboard's modifiers: worth seeing.
+                tracing::info!("modifiers not from the seat's keyboard kept from a qube");
             }
         }
     }

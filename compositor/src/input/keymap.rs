@@ -5,9 +5,6 @@
 use guid_protocol::msg::X_KEYCODES;
 use smithay::input::keyboard::xkb::{self, Keysym};
 
-use smithay::input::keyboard::XkbConfig;
-use smithay::input::{Seat, SeatHandler};
-
 use crate::config::KeyboardConfig;
 
 /// The lowest evdev code xkb keycodes map to (X keycode = evdev + 8).
@@ -31,30 +28,6 @@ pub struct KeyResolver {
     keymap: xkb::Keymap,
     /// Per layout (xkb group): whether it has the Latin letters.
     latin: Vec<bool>,
-}
-
-/// Gives `seat` a keyboard with the configured keymap and repeat, so that keycodes mean the
-/// same keys wherever this configuration is used (the GUI qube and its qubes' agents).
-pub fn add_keyboard<D: SeatHandler + 'static>(
-    seat: &mut Seat<D>,
-    keyboard: &KeyboardConfig,
-) -> anyhow::Result<()> {
-    let xkb = XkbConfig {
-        rules: "",
-        model: &keyboard.model,
-        layout: &keyboard.layout,
-        variant: &keyboard.variant,
-        options: (!keyboard.options.is_empty()).then(|| keyboard.options.clone()),
-    };
-    let delay = i32::try_from(keyboard.repeat_delay_ms).unwrap_or(i32::MAX);
-    let rate = i32::try_from(keyboard.repeat_rate_hz).unwrap_or(i32::MAX);
-    seat.add_keyboard(xkb, delay, rate).map_err(|error| {
-        anyhow::anyhow!(
-            "cannot load the keymap (keyboard.layout = {:?}): {error}; is xkb-data installed?",
-            keyboard.layout
-        )
-    })?;
-    Ok(())
 }
 
 impl std::fmt::Debug for KeyResolver {

@@ -26,7 +26,7 @@ pub fn start(state: &mut State) -> anyhow::Result<PathBuf> {
     let path = state.airgui.config.ipc_socket();
     let listener = bind(&path)?;
     let clients = Rc::new(ClientCount::default());
-    crate::listener::watch(
+    airgui_wayland_common::listener::watch(
         &state.airgui.handle,
         "IPC",
         listener,

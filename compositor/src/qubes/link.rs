@@ -45,7 +45,7 @@ pub fn start_endpoints(state: &mut State) -> anyhow::Result<()> {
                     "waiting for its agent to connect to {}",
                     path.display()
                 ));
-                crate::listener::watch(
+                airgui_wayland_common::listener::watch(
                     &state.airgui.handle,
                     "qube",
                     listener,

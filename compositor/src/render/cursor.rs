@@ -257,34 +257,24 @@ pub fn place_picture(
     hot: (u16, u16),
     clip: Option<Rect>,
 ) -> Option<PicturePlacement> {
-    let origin = (
-        at.0.floor() as i64 - i64::from(hot.0),
-        at.1.floor() as i64 - i64::from(hot.1),
+    let picture = Rect::new(
+        i32::try_from(at.0.floor() as i64 - i64::from(hot.0)).ok()?,
+        i32::try_from(at.1.floor() as i64 - i64::from(hot.1)).ok()?,
+        u32::from(size.0),
+        u32::from(size.1),
     );
-    let (mut x0, mut y0) = origin;
-    let (mut x1, mut y1) = (x0 + i64::from(size.0), y0 + i64::from(size.1));
-    if let Some(clip) = clip {
-        x0 = x0.max(i64::from(clip.x));
-        y0 = y0.max(i64::from(clip.y));
-        x1 = x1.min(i64::from(clip.x) + i64::from(clip.width));
-        y1 = y1.min(i64::from(clip.y) + i64::from(clip.height));
-    }
-    if x0 >= x1 || y0 >= y1 {
-        return None;
-    }
-    let (width, height) = ((x1 - x0) as u32, (y1 - y0) as u32);
+    let shown = match clip {
+        Some(clip) => picture.intersect(&clip)?,
+        None => (!picture.is_empty()).then_some(picture)?,
+    };
     Some(PicturePlacement {
-        on_output: Rect::new(
-            i32::try_from(x0).ok()?,
-            i32::try_from(y0).ok()?,
-            width,
-            height,
-        ),
+        on_output: shown,
+        // Inside the picture, so within its u16 sides.
         from_picture: Rect::new(
-            (x0 - origin.0) as i32,
-            (y0 - origin.1) as i32,
-            width,
-            height,
+            shown.x - picture.x,
+            shown.y - picture.y,
+            shown.width,
+            shown.height,
         ),
     })
 }

@@ -4,6 +4,7 @@
 //! more than a budget of bytes per frame. The first upload of a frame always goes, so a window
 //! larger than the budget still shows; what does not fit waits for the next frame.
 
+use airgui_damage::MergedRects;
 use guid_protocol::Rect;
 
 /// Damage rectangles kept per window (or zone) before they are merged into one: enough for a few moving
@@ -19,7 +20,7 @@ pub struct PendingUpload {
     /// and takes the damage that follows.
     pub replaced: bool,
     /// Rectangles of the current image that changed.
-    pub damage: Vec<Rect>,
+    pub damage: MergedRects<MAX_DAMAGE_RECTS>,
 }
 
 impl PendingUpload {
@@ -27,13 +28,7 @@ impl PendingUpload {
         if self.whole {
             return;
         }
-        if self.damage.len() >= MAX_DAMAGE_RECTS {
-            let merged = self.damage.iter().fold(rect, |all, r| all.union(r));
-            self.damage.clear();
-            self.damage.push(merged);
-        } else {
-            self.damage.push(rect);
-        }
+        self.damage.add(rect);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -102,7 +97,7 @@ pub fn plan(
     // A new image of the same size (a re-sent dump) keeps the texture: the agent says with
     // damage what differs, as for any change.
     let rects: Vec<Rect> = (pending.damage.iter())
-        .filter_map(|rect| clip(rect, image_size))
+        .filter_map(|rect| rect.clip_to(image_size.0, image_size.1))
         .collect();
     if rects.is_empty() {
         return UploadPlan::Nothing;
@@ -112,16 +107,6 @@ pub fn plan(
         true => UploadPlan::Update(rects),
         false => UploadPlan::Later,
     }
-}
-
-/// `rect` cut to an image of `size` (None when nothing of it is inside).
-fn clip(rect: &Rect, size: (u32, u32)) -> Option<Rect> {
-    let x0 = i64::from(rect.x).max(0);
-    let y0 = i64::from(rect.y).max(0);
-    let x1 = (i64::from(rect.x) + i64::from(rect.width)).min(i64::from(size.0));
-    let y1 = (i64::from(rect.y) + i64::from(rect.height)).min(i64::from(size.1));
-    (x0 < x1 && y0 < y1)
-        .then(|| Rect::new(x0 as i32, y0 as i32, (x1 - x0) as u32, (y1 - y0) as u32))
 }
 
 #[cfg(test)]

@@ -314,13 +314,15 @@ impl<K: Copy + Eq + Hash> Shell<K> {
     pub fn hit(&self, x: i32, y: i32) -> Option<(K, Hit)> {
         self.visible_top_to_bottom().find_map(|(key, window)| {
             let frame = self.frame_of(window);
-            contains(&frame, x, y).then(|| (key, self.part(window, &frame, x, y)))
+            frame
+                .contains_point(x, y)
+                .then(|| (key, self.part(window, &frame, x, y)))
         })
     }
 
     fn part(&self, window: &ShellWindow<K>, frame: &Rect, x: i32, y: i32) -> Hit {
         let content = window.content;
-        if contains(&content, x, y) {
+        if content.contains_point(x, y) {
             return Hit::Content {
                 x: x - content.x,
                 y: y - content.y,
@@ -328,9 +330,9 @@ impl<K: Copy + Eq + Hash> Shell<K> {
         }
         let metrics = self.metrics_of(window.kind);
         let bar = metrics.bar_height() as i32;
-        let (on_left, on_right) = (x < content.x, x >= right(&content));
+        let (on_left, on_right) = (x < content.x, i64::from(x) >= content.right());
         let on_top = y < frame.y + metrics.border as i32;
-        let on_bottom = y >= bottom(&content);
+        let on_bottom = i64::from(y) >= content.bottom();
         let (beside, across) = (on_left || on_right, on_top || on_bottom);
         if window.kind.is_framed() && y < frame.y + bar && !on_top {
             let close_from = frame.x + frame.width as i32 - bar;
@@ -344,9 +346,9 @@ impl<K: Copy + Eq + Hash> Shell<K> {
         // Near a corner, a border drag moves both edges that meet there.
         Hit::Border(Edges {
             left: on_left || (across && x < frame.x.saturating_add(CORNER)),
-            right: on_right || (across && x >= right(frame).saturating_sub(CORNER)),
+            right: on_right || (across && i64::from(x) >= frame.right() - i64::from(CORNER)),
             top: on_top || (beside && y < frame.y.saturating_add(CORNER)),
-            bottom: on_bottom || (beside && y >= bottom(frame).saturating_sub(CORNER)),
+            bottom: on_bottom || (beside && i64::from(y) >= frame.bottom() - i64::from(CORNER)),
         })
     }
 
@@ -569,18 +571,4 @@ fn resize_span(
         (pos, len)
     };
     (new_pos as i32, new_len as u32)
-}
-
-fn right(rect: &Rect) -> i32 {
-    rect.x.saturating_add(rect.width as i32)
-}
-
-fn bottom(rect: &Rect) -> i32 {
-    rect.y.saturating_add(rect.height as i32)
-}
-
-fn contains(rect: &Rect, x: i32, y: i32) -> bool {
-    let (x, y) = (i64::from(x), i64::from(y));
-    let (left, top) = (i64::from(rect.x), i64::from(rect.y));
-    x >= left && y >= top && x < left + i64::from(rect.width) && y < top + i64::from(rect.height)
 }

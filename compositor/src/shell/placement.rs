@@ -38,8 +38,8 @@ impl Cascade {
 fn fits(frame: &Rect, output: (u32, u32)) -> bool {
     frame.x >= 0
         && frame.y >= 0
-        && i64::from(frame.x) + i64::from(frame.width) <= i64::from(output.0)
-        && i64::from(frame.y) + i64::from(frame.height) <= i64::from(output.1)
+        && frame.right() <= i64::from(output.0)
+        && frame.bottom() <= i64::from(output.1)
 }
 
 /// The nearest geometry a qube's agent can hold: the protocol's limits (16384x6144 at ±16384,

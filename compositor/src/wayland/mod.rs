@@ -10,8 +10,8 @@
 //! keyboard) are off unless the config turns them on.
 //!
 //! The pieces: [`windows`] (toplevels and popups as shell windows), [`frames`] (frame callbacks
-//! after each frame), [`screencopy`] (wlr-screencopy for `grim`), [`socket`] (the listening
-//! socket, shared with `airgui agent`) and [`handlers`], one file per protocol.
+//! after each frame), [`screencopy`] (wlr-screencopy for `grim`) and [`handlers`], one file per
+//! protocol. The listening socket is `airgui_wayland_common::socket`, shared with airgui-agent.
 
 pub mod copy_queue;
 pub mod frames;
@@ -19,13 +19,14 @@ pub mod handlers;
 pub mod native;
 pub mod native_windows;
 pub mod screencopy;
-pub mod socket;
 pub mod windows;
 
+use airgui_wayland_common::client::ClientState;
+use airgui_wayland_common::output::headless_output;
+use airgui_wayland_common::socket;
 use anyhow::Context;
-use smithay::output::{Output, PhysicalProperties, Subpixel};
+use smithay::output::Output;
 use smithay::reexports::wayland_server::{Display, DisplayHandle};
-use smithay::utils::Transform;
 use smithay::wayland::compositor::CompositorState;
 use smithay::wayland::output::OutputManagerState;
 use smithay::wayland::selection::data_device::DataDeviceState;
@@ -39,7 +40,6 @@ use tracing::{info, warn};
 use crate::config::Config;
 use crate::state::State;
 pub use native::Native;
-use native::{output_mode, ClientState};
 use native_windows::NativeWindows;
 
 impl Native {
@@ -110,23 +110,7 @@ pub fn flush(state: &mut State) {
 
 /// The desktop as one wl_output at (0, 0).
 fn desktop_output(display: &DisplayHandle, size: (u32, u32)) -> Output {
-    let output = Output::new(
-        "airgui-1".into(),
-        PhysicalProperties {
-            size: (0, 0).into(),
-            subpixel: Subpixel::Unknown,
-            make: "airgui".into(),
-            model: "GUI qube desktop".into(),
-        },
-    );
-    let mode = output_mode(size);
-    output.change_current_state(
-        Some(mode),
-        Some(Transform::Normal),
-        None,
-        Some((0, 0).into()),
-    );
-    output.set_preferred(mode);
+    let output = headless_output("airgui-1", "GUI qube desktop", size);
     output.create_global::<State>(display);
     output
 }

@@ -1,10 +1,10 @@
 //! What airgui keeps for the GUI qube's own Wayland clients: the protocol states whose globals
-//! they bind, their windows, the output they see, and what each client carries.
+//! they bind, their windows and the output they see.
 
-use smithay::output::{Mode as OutputMode, Output};
-use smithay::reexports::wayland_server::backend::{ClientData, ClientId, DisconnectReason};
-use smithay::reexports::wayland_server::{Client, DisplayHandle};
-use smithay::wayland::compositor::{CompositorClientState, CompositorState};
+use airgui_wayland_common::output::set_size;
+use smithay::output::Output;
+use smithay::reexports::wayland_server::DisplayHandle;
+use smithay::wayland::compositor::CompositorState;
 use smithay::wayland::output::OutputManagerState;
 use smithay::wayland::selection::data_device::DataDeviceState;
 use smithay::wayland::selection::primary_selection::PrimarySelectionState;
@@ -48,43 +48,6 @@ impl std::fmt::Debug for Native {
 impl Native {
     /// The output changed size.
     pub fn resize_output(&mut self, width: u32, height: u32) {
-        let mode = output_mode((width, height));
-        self.output
-            .change_current_state(Some(mode), None, None, None);
-        self.output.set_preferred(mode);
-    }
-}
-
-/// What airgui keeps per Wayland client (here and in `airgui agent`).
-#[derive(Debug, Default)]
-pub struct ClientState {
-    pub compositor_state: CompositorClientState,
-}
-
-impl ClientData for ClientState {
-    fn initialized(&self, _client_id: ClientId) {}
-    fn disconnected(&self, _client_id: ClientId, _reason: DisconnectReason) {}
-}
-
-/// A client's compositor state, for `CompositorHandler::client_compositor_state`.
-pub fn client_compositor_state(client: &Client) -> &CompositorClientState {
-    match client.get_data::<ClientState>() {
-        Some(state) => &state.compositor_state,
-        // Every client is inserted with a ClientState; this is for the type checker.
-        None => &FALLBACK_CLIENT_STATE,
-    }
-}
-
-static FALLBACK_CLIENT_STATE: std::sync::LazyLock<CompositorClientState> =
-    std::sync::LazyLock::new(CompositorClientState::default);
-
-pub fn output_mode((width, height): (u32, u32)) -> OutputMode {
-    OutputMode {
-        size: (
-            i32::try_from(width).unwrap_or(i32::MAX),
-            i32::try_from(height).unwrap_or(i32::MAX),
-        )
-            .into(),
-        refresh: 60_000,
+        set_size(&self.output, (width, height));
     }
 }

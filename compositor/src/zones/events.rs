@@ -51,13 +51,8 @@ pub fn apply(state: &mut State, event: ZoneEvent) {
         } => {
             with_zone(state, id, |z| {
                 z.frames += 1;
-                for rect in &damage {
-                    z.upload.add_damage(Rect::new(
-                        i32::from(rect.x),
-                        i32::from(rect.y),
-                        u32::from(rect.width),
-                        u32::from(rect.height),
-                    ));
+                for rect in damage {
+                    z.upload.add_damage(rect);
                 }
                 // Flow control allows one frame out per zone; a newer one supersedes it.
                 z.frame = Some(frame);

@@ -1,8 +1,8 @@
 //! The damage a zone's consumer has not taken yet: one merged set, never a queue, so a compositor
 //! that is slower than the link costs memory bounded by [`MAX_RECTS`], whatever the slave sends.
 
-use crate::damage::MergedRects;
-use crate::frame::DamageRect;
+use crate::frame::Rect;
+use airgui_damage::MergedRects;
 
 /// Beyond this many separate rectangles the set collapses into their bounding box: redrawing a
 /// few extra pixels is cheaper for the compositor than many small uploads, and the set stays
@@ -31,14 +31,14 @@ impl DamageSet {
     }
 
     /// Adds `rect`, clamped to the `width` x `height` framebuffer.
-    pub(crate) fn add(&mut self, rect: DamageRect, width: u16, height: u16) {
-        if let Some(clamped) = rect.clamp_to(width, height) {
+    pub(crate) fn add(&mut self, rect: Rect, width: u16, height: u16) {
+        if let Some(clamped) = rect.clip_to(u32::from(width), u32::from(height)) {
             self.rects.add(clamped);
         }
     }
 
     /// Hands out everything pending and leaves the set empty.
-    pub(crate) fn take(&mut self) -> Vec<DamageRect> {
+    pub(crate) fn take(&mut self) -> Vec<Rect> {
         self.rects.take()
     }
 }
@@ -48,8 +48,8 @@ impl DamageSet {
 mod tests {
     use super::*;
 
-    fn r(x: u16, y: u16, w: u16, h: u16) -> DamageRect {
-        DamageRect::new(x, y, w, h)
+    fn r(x: i32, y: i32, w: u32, h: u32) -> Rect {
+        Rect::new(x, y, w, h)
     }
 
     #[test]
@@ -76,7 +76,7 @@ mod tests {
     #[test]
     fn many_rects_stay_few_and_cover_everything() {
         let mut d = DamageSet::default();
-        let added: Vec<DamageRect> = (0..1000u16)
+        let added: Vec<Rect> = (0..1000i32)
             .map(|i| r((i % 40) * 16, (i / 40) * 16, 4, 4))
             .collect();
         for rect in &added {

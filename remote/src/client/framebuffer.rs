@@ -14,7 +14,7 @@ use tokio::sync::Notify;
 
 use super::damage::DamageSet;
 use super::ZoneEvent;
-use crate::frame::DamageRect;
+use crate::frame::Rect;
 use crate::server::Cursor;
 
 /// The compositor's callback for [`ZoneEvent`]s; called on the link runtime's threads, so it
@@ -144,16 +144,18 @@ impl ZoneShared {
 
     /// Copies `rect` of a decoded image (4 bytes per pixel, `src_stride` bytes per row, the same
     /// size as the framebuffer) and records it as damage.
-    pub(crate) fn update(&self, src: &[u8], src_stride: usize, rect: DamageRect) {
+    pub(crate) fn update(&self, src: &[u8], src_stride: usize, rect: Rect) {
         let mut state = self.lock();
         let (width, height) = (state.width, state.height);
-        let Some(rect) = rect.clamp_to(width, height) else {
+        let Some(rect) = rect.clip_to(u32::from(width), u32::from(height)) else {
+            return;
+        };
+        let Some([x, y, w, h]) = rect.to_usize() else {
             return;
         };
         let stride = usize::from(width) * 4;
-        let x = usize::from(rect.x) * 4;
-        let len = usize::from(rect.width) * 4;
-        for row in usize::from(rect.y)..usize::from(rect.y) + usize::from(rect.height) {
+        let (x, len) = (x * 4, w * 4);
+        for row in y..y + h {
             let from = src.get(row * src_stride + x..row * src_stride + x + len);
             let to = state
                 .pixels
@@ -276,13 +278,13 @@ impl FrameGuard<'_> {
 
     /// A copy of `rect` (clamped to the framebuffer), rows packed at `rect.width * 4` bytes;
     /// `None` when nothing of it is inside.
-    pub fn rect_pixels(&self, rect: DamageRect) -> Option<(DamageRect, Vec<u8>)> {
-        let rect = rect.clamp_to(self.state.width, self.state.height)?;
+    pub fn rect_pixels(&self, rect: Rect) -> Option<(Rect, Vec<u8>)> {
+        let rect = rect.clip_to(u32::from(self.state.width), u32::from(self.state.height))?;
+        let [x, y, w, h] = rect.to_usize()?;
         let stride = self.stride();
-        let x = usize::from(rect.x) * 4;
-        let len = usize::from(rect.width) * 4;
-        let mut out = Vec::with_capacity(len * usize::from(rect.height));
-        for row in usize::from(rect.y)..usize::from(rect.y) + usize::from(rect.height) {
+        let (x, len) = (x * 4, w * 4);
+        let mut out = Vec::with_capacity(len * h);
+        for row in y..y + h {
             out.extend_from_slice(
                 self.state
                     .pixels
@@ -308,7 +310,7 @@ mod tests {
         (ZoneShared::new("cloud".to_owned(), (640, 480), sink), rx)
     }
 
-    fn frame(event: ZoneEvent) -> (Vec<DamageRect>, ZoneFrame) {
+    fn frame(event: ZoneEvent) -> (Vec<Rect>, ZoneFrame) {
         match event {
             ZoneEvent::Frame { damage, frame, .. } => (damage, frame),
             other => panic!("{other:?}"),
@@ -322,14 +324,14 @@ mod tests {
         let (shared, events) = shared();
         shared.reset(640, 480);
         let image = vec![0x5Au8; 640 * 480 * 4];
-        shared.update(&image, 640 * 4, DamageRect::new(0, 0, 8, 8));
+        shared.update(&image, 640 * 4, Rect::new(0, 0, 8, 8));
         shared.flush();
         let (damage, first) = frame(events.try_recv().unwrap());
-        assert_eq!(damage, vec![DamageRect::new(0, 0, 8, 8)]);
+        assert_eq!(damage, vec![Rect::new(0, 0, 8, 8)]);
 
         let mut all = Vec::new();
-        for i in 0..1000u16 {
-            let rect = DamageRect::new((i % 40) * 16, (i / 40) * 16, 8, 8);
+        for i in 0..1000i32 {
+            let rect = Rect::new((i % 40) * 16, (i / 40) * 16, 8, 8);
             all.push(rect);
             shared.update(&image, 640 * 4, rect);
             shared.flush();
@@ -363,7 +365,7 @@ mod tests {
         let (shared, events) = shared();
         shared.reset(64, 64);
         let image = vec![1u8; 64 * 64 * 4];
-        shared.update(&image, 64 * 4, DamageRect::new(0, 0, 64, 64));
+        shared.update(&image, 64 * 4, Rect::new(0, 0, 64, 64));
         shared.flush();
         let (_, old) = frame(events.try_recv().unwrap());
         shared.reset(128, 32);

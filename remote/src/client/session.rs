@@ -31,7 +31,7 @@ use super::connect::{describe, Connected, ZoneStream, LOGIN_TIMEOUT};
 use super::framebuffer::ZoneShared;
 use super::input::{Encoded, InputEncoder, Outgoing};
 use super::{LinkError, ZoneEvent};
-use crate::frame::{DamageRect, InputEvent};
+use crate::frame::{InputEvent, Rect};
 use crate::server::{Cursor, CursorImage, MAX_CURSOR_SIDE};
 
 /// The largest zone desktop accepted (8K UHD, the airgui server's default maximum): a slave
@@ -521,10 +521,15 @@ impl Session<'_> {
 }
 
 /// RDP's inclusive rectangle as a damage rectangle.
-fn damage_of(rect: &InclusiveRectangle) -> DamageRect {
+fn damage_of(rect: &InclusiveRectangle) -> Rect {
     let width = rect.right.saturating_sub(rect.left).saturating_add(1);
     let height = rect.bottom.saturating_sub(rect.top).saturating_add(1);
-    DamageRect::new(rect.left, rect.top, width, height)
+    Rect::new(
+        i32::from(rect.left),
+        i32::from(rect.top),
+        u32::from(width),
+        u32::from(height),
+    )
 }
 
 /// ironrdp's decoded pointer (straight-alpha R, G, B, A for the "accelerated" target) as the
@@ -580,7 +585,7 @@ mod tests {
             right: 19,
             bottom: 20,
         };
-        assert_eq!(damage_of(&rect), DamageRect::new(10, 20, 10, 1));
+        assert_eq!(damage_of(&rect), Rect::new(10, 20, 10, 1));
     }
 
     #[test]

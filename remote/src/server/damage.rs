@@ -1,8 +1,8 @@
 //! The damage waiting to be sent: one merged set, never a queue, so a slow client costs memory
 //! bounded by [`MAX_RECTS`] whatever the compositor's frame rate.
 
-use crate::damage::MergedRects;
-use crate::frame::DamageRect;
+use crate::frame::Rect;
+use airgui_damage::MergedRects;
 
 /// Beyond this many separate rectangles the set collapses into their bounding box: encoding a few
 /// extra pixels is cheaper than many small updates, and the set stays small.
@@ -20,7 +20,7 @@ pub(crate) struct PendingDamage {
 pub(crate) enum Damage {
     /// The whole output (a new client, a new size, or too much changed to track).
     Full,
-    Rects(Vec<DamageRect>),
+    Rects(Vec<Rect>),
 }
 
 impl PendingDamage {
@@ -37,7 +37,7 @@ impl PendingDamage {
 
     /// Adds `rect` (already clamped to the output). Rectangles that overlap or touch are merged
     /// into their bounding box, so no pixel is encoded twice and the list stays short.
-    pub(crate) fn add(&mut self, rect: DamageRect, width: u16, height: u16) {
+    pub(crate) fn add(&mut self, rect: Rect, width: u16, height: u16) {
         if self.full || rect.is_empty() {
             return;
         }
@@ -45,7 +45,7 @@ impl PendingDamage {
         if self
             .rects
             .iter()
-            .any(|r| r.contains(&DamageRect::new(0, 0, width, height)))
+            .any(|r| r.contains(&Rect::new(0, 0, u32::from(width), u32::from(height))))
         {
             self.mark_full();
         }
@@ -69,8 +69,8 @@ impl PendingDamage {
 mod tests {
     use super::*;
 
-    fn r(x: u16, y: u16, w: u16, h: u16) -> DamageRect {
-        DamageRect::new(x, y, w, h)
+    fn r(x: i32, y: i32, w: u32, h: u32) -> Rect {
+        Rect::new(x, y, w, h)
     }
 
     #[test]
@@ -118,7 +118,7 @@ mod tests {
     fn bounded_by_a_bounding_box() {
         let mut d = PendingDamage::default();
         // A grid of disjoint 2x2 rects, far more than MAX_RECTS.
-        for i in 0..200u16 {
+        for i in 0..200i32 {
             let x = (i % 20) * 10;
             let y = (i / 20) * 10;
             d.add(r(x, y, 2, 2), 640, 480);
@@ -129,7 +129,7 @@ mod tests {
         };
         assert!(rects.len() <= MAX_RECTS);
         // Every added rect is still covered.
-        for i in 0..200u16 {
+        for i in 0..200i32 {
             let added = r((i % 20) * 10, (i / 20) * 10, 2, 2);
             assert!(rects.iter().any(|b| b.contains(&added)), "{added:?} lost");
         }

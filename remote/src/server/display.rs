@@ -18,7 +18,7 @@ use super::damage::Damage;
 use super::framebuffer::{bitmap_update, Shared};
 use super::session::{refuse_busy, Activation, SessionState, BUSY_GRACE};
 use super::{EventSink, ServerEvent, SizeBounds};
-use crate::frame::DamageRect;
+use crate::frame::Rect;
 use crate::read_budget::BudgetLift;
 
 /// While the client has asked for no output, the stream looks at the flag this often (the server
@@ -192,7 +192,12 @@ impl Updates {
         }
         let rects = match state.pending.take() {
             None => Vec::new(),
-            Some(Damage::Full) => vec![DamageRect::new(0, 0, state.width, state.height)],
+            Some(Damage::Full) => vec![Rect::new(
+                0,
+                0,
+                u32::from(state.width),
+                u32::from(state.height),
+            )],
             Some(Damage::Rects(rects)) => rects,
         };
         for rect in rects {
@@ -294,9 +299,9 @@ mod tests {
         let pixels = solid(64, 32, stride, [1, 2, 3, 0]);
         // Three submissions before the client is ready: one pending set.
         for damage in [
-            DamageRect::new(5, 5, 3, 3),
-            DamageRect::new(6, 6, 4, 4),
-            DamageRect::new(40, 20, 2, 2),
+            Rect::new(5, 5, 3, 3),
+            Rect::new(6, 6, 4, 4),
+            Rect::new(40, 20, 2, 2),
         ] {
             shared
                 .submit(FrameRef {
@@ -496,7 +501,7 @@ mod tests {
             height: 32,
             stride: 256,
             pixels: &pixels,
-            damage: &[DamageRect::new(0, 0, 8, 8)],
+            damage: &[Rect::new(0, 0, 8, 8)],
         };
         shared.submit(frame).unwrap();
         assert!(take_all(&shared, &mut updates).is_empty());

@@ -10,7 +10,7 @@ use tracing::debug;
 
 use super::cursor::Cursor;
 use super::damage::PendingDamage;
-use crate::frame::{DamageRect, FrameRef};
+use crate::frame::{FrameRef, Rect};
 
 /// RDP desktops are at most this many pixels wide and high (MS-RDPEDISP 2.2.2.2.1).
 pub const MAX_DESKTOP_SIDE: u16 = 8192;
@@ -105,7 +105,7 @@ impl Shared {
             state.width = width;
             state.height = frame.height;
             state.framebuffer = vec![0; usize::from(width) * 4 * usize::from(frame.height)];
-            let all = DamageRect::new(0, 0, frame.width, frame.height);
+            let all = Rect::new(0, 0, u32::from(frame.width), u32::from(frame.height));
             copy_rect(&frame, &mut state.framebuffer, usize::from(width) * 4, all);
             state.pending.mark_full();
             true
@@ -113,11 +113,14 @@ impl Shared {
             let mut any = false;
             let dst_stride = usize::from(width) * 4;
             for rect in frame.damage {
-                let Some(rect) = rect.clamp_to(frame.width, frame.height) else {
+                let Some(rect) = rect.clip_to(u32::from(frame.width), u32::from(frame.height))
+                else {
                     continue;
                 };
                 copy_rect(&frame, &mut state.framebuffer, dst_stride, rect);
-                if let Some(aligned) = align4(rect).clamp_to(width, frame.height) {
+                if let Some(aligned) =
+                    align4(rect).clip_to(u32::from(width), u32::from(frame.height))
+                {
                     state.pending.add(aligned, width, frame.height);
                     any = true;
                 }
@@ -183,22 +186,24 @@ fn validate(frame: &FrameRef<'_>) -> Result<(), FrameError> {
 
 /// Widens a rectangle to 4-pixel column boundaries: the planar (non-surface) encoder rejects
 /// widths that are not multiples of 4, and the encoder's 64-pixel tiles stay aligned too.
-fn align4(rect: DamageRect) -> DamageRect {
+fn align4(rect: Rect) -> Rect {
     let x = rect.x & !3;
     let right = (rect.right() + 3) & !3;
-    DamageRect::new(
+    Rect::new(
         x,
         rect.y,
-        u16::try_from(right - u32::from(x)).unwrap_or(!3),
+        u32::try_from(right - i64::from(x)).unwrap_or(!3),
         rect.height,
     )
 }
 
 /// Copies `rect` (inside the frame) from the frame into a framebuffer of `dst_stride`.
-fn copy_rect(frame: &FrameRef<'_>, dst: &mut [u8], dst_stride: usize, rect: DamageRect) {
-    let row_len = usize::from(rect.width) * 4;
-    let x_off = usize::from(rect.x) * 4;
-    for row in usize::from(rect.y)..usize::from(rect.y) + usize::from(rect.height) {
+fn copy_rect(frame: &FrameRef<'_>, dst: &mut [u8], dst_stride: usize, rect: Rect) {
+    let Some([x, y, width, height]) = rect.to_usize() else {
+        return;
+    };
+    let (row_len, x_off) = (width * 4, x * 4);
+    for row in y..y + height {
         let src_start = row * frame.stride + x_off;
         let dst_start = row * dst_stride + x_off;
         let (Some(src), Some(dst)) = (
@@ -212,20 +217,20 @@ fn copy_rect(frame: &FrameRef<'_>, dst: &mut [u8], dst_stride: usize, rect: Dama
 }
 
 /// Copies `rect` out of the framebuffer into a tightly packed bitmap update.
-pub(super) fn bitmap_update(state: &DisplayState, rect: DamageRect) -> Option<DisplayUpdate> {
+pub(super) fn bitmap_update(state: &DisplayState, rect: Rect) -> Option<DisplayUpdate> {
     let stride = usize::from(state.width) * 4;
-    let row_len = usize::from(rect.width) * 4;
-    let x_off = usize::from(rect.x) * 4;
-    let mut data = Vec::with_capacity(row_len * usize::from(rect.height));
-    for row in usize::from(rect.y)..usize::from(rect.y) + usize::from(rect.height) {
+    let [x, y, width, height] = rect.to_usize()?;
+    let (row_len, x_off) = (width * 4, x * 4);
+    let mut data = Vec::with_capacity(row_len * height);
+    for row in y..y + height {
         let start = row * stride + x_off;
         data.extend_from_slice(state.framebuffer.get(start..start + row_len)?);
     }
     Some(DisplayUpdate::Bitmap(BitmapUpdate {
-        x: rect.x,
-        y: rect.y,
-        width: NonZeroU16::new(rect.width)?,
-        height: NonZeroU16::new(rect.height)?,
+        x: u16::try_from(rect.x).ok()?,
+        y: u16::try_from(rect.y).ok()?,
+        width: NonZeroU16::new(u16::try_from(rect.width).ok()?)?,
+        height: NonZeroU16::new(u16::try_from(rect.height).ok()?)?,
         format: PixelFormat::BgrX32,
         data: data.into(),
         stride: NonZeroUsize::new(row_len)?,
@@ -269,13 +274,7 @@ mod tests {
         assert_eq!(padded_width(640), 640);
         assert_eq!(padded_width(641), 644);
         assert_eq!(padded_width(1366), 1368);
-        assert_eq!(
-            align4(DamageRect::new(5, 1, 3, 1)),
-            DamageRect::new(4, 1, 4, 1)
-        );
-        assert_eq!(
-            align4(DamageRect::new(5, 1, 4, 1)),
-            DamageRect::new(4, 1, 8, 1)
-        );
+        assert_eq!(align4(Rect::new(5, 1, 3, 1)), Rect::new(4, 1, 4, 1));
+        assert_eq!(align4(Rect::new(5, 1, 4, 1)), Rect::new(4, 1, 8, 1));
     }
 }

@@ -14,7 +14,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use airgui_remote::frame::{DamageRect, FrameRef};
+use airgui_remote::frame::{FrameRef, Rect};
 use airgui_remote::server::{spawn, RdpServerConfig, RdpServerHandle, Security, ServerEvent};
 use ironrdp_connector::connection_activation::{
     ConnectionActivationFactory, ConnectionActivationState,
@@ -38,6 +38,16 @@ pub const USER: &str = "alice";
 pub const PASSWORD: &str = "correct horse battery staple";
 pub const WIDTH: u16 = 256;
 pub const HEIGHT: u16 = 192;
+
+/// A rectangle of an RDP output, whose sides are `u16`s.
+pub fn output_rect(x: u16, y: u16, width: u16, height: u16) -> Rect {
+    Rect::new(
+        i32::from(x),
+        i32::from(y),
+        u32::from(width),
+        u32::from(height),
+    )
+}
 /// The colour every test frame starts with, B, G, R, X.
 pub const BACKGROUND: [u8; 4] = [0x20, 0x40, 0x60, 0];
 pub const RED: [u8; 4] = [0, 0, 0xFF, 0];
@@ -84,7 +94,7 @@ impl TestServer {
         .unwrap();
         let canvas = Canvas::new(WIDTH, HEIGHT, BACKGROUND);
         handle
-            .submit_ref(canvas.frame(&[DamageRect::new(0, 0, WIDTH, HEIGHT)]))
+            .submit_ref(canvas.frame(&[output_rect(0, 0, WIDTH, HEIGHT)]))
             .unwrap();
         Self {
             handle,
@@ -99,7 +109,7 @@ impl TestServer {
     }
 
     /// Paints a rectangle and submits only it as damage.
-    pub fn paint(&mut self, rect: DamageRect, bgrx: [u8; 4]) {
+    pub fn paint(&mut self, rect: Rect, bgrx: [u8; 4]) {
         self.canvas.fill(rect, bgrx);
         self.handle.submit_ref(self.canvas.frame(&[rect])).unwrap();
     }
@@ -152,20 +162,21 @@ impl Canvas {
             height,
             pixels: vec![0; usize::from(width) * usize::from(height) * 4],
         };
-        canvas.fill(DamageRect::new(0, 0, width, height), bgrx);
+        canvas.fill(output_rect(0, 0, width, height), bgrx);
         canvas
     }
 
-    pub fn fill(&mut self, rect: DamageRect, bgrx: [u8; 4]) {
-        for y in rect.y..rect.y + rect.height {
-            for x in rect.x..rect.x + rect.width {
-                let i = (usize::from(y) * usize::from(self.width) + usize::from(x)) * 4;
+    pub fn fill(&mut self, rect: Rect, bgrx: [u8; 4]) {
+        let [x0, y0, width, height] = rect.to_usize().unwrap();
+        for y in y0..y0 + height {
+            for x in x0..x0 + width {
+                let i = (y * usize::from(self.width) + x) * 4;
                 self.pixels[i..i + 4].copy_from_slice(&bgrx);
             }
         }
     }
 
-    pub fn frame<'a>(&'a self, damage: &'a [DamageRect]) -> FrameRef<'a> {
+    pub fn frame<'a>(&'a self, damage: &'a [Rect]) -> FrameRef<'a> {
         FrameRef {
             width: self.width,
             height: self.height,
@@ -337,9 +348,11 @@ impl Client {
         [d[i], d[i + 1], d[i + 2]]
     }
 
-    pub fn rect_is(&self, rect: DamageRect, bgrx: [u8; 4]) -> bool {
-        (rect.y..rect.y + rect.height).all(|y| {
-            (rect.x..rect.x + rect.width).all(|x| self.pixel(x, y) == [bgrx[0], bgrx[1], bgrx[2]])
+    pub fn rect_is(&self, rect: Rect, bgrx: [u8; 4]) -> bool {
+        let [x0, y0, width, height] = rect.to_usize().unwrap();
+        let side = |v: usize| u16::try_from(v).unwrap();
+        (y0..y0 + height).all(|y| {
+            (x0..x0 + width).all(|x| self.pixel(side(x), side(y)) == [bgrx[0], bgrx[1], bgrx[2]])
         })
     }
 

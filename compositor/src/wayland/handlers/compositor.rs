@@ -22,7 +22,7 @@ impl CompositorHandler for State {
     }
 
     fn client_compositor_state<'a>(&self, client: &'a Client) -> &'a CompositorClientState {
-        crate::wayland::native::client_compositor_state(client)
+        airgui_wayland_common::client::client_compositor_state(client)
     }
 
     fn commit(&mut self, surface: &WlSurface) {

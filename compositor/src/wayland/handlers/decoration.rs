@@ -1,4 +1,4 @@
 //! xdg-decoration for the GUI qube's own clients: always server-side, in the `gui` label's colour
-//! (see `crate::server_side_decorations`).
+//! (see `airgui_wayland_common::decorations`).
 
-crate::server_side_decorations::always_server_side!(crate::state::State);
+airgui_wayland_common::always_server_side!(crate::state::State);

@@ -19,9 +19,12 @@ run: deps
 run-zones: deps
 	scripts/run-zones
 
+# The end-to-end tests start every binary of the workspace (airgui-agent too); cargo test builds
+# only the binaries of packages whose own integration tests need them, hence the build first.
 test: deps
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
+	$(CARGO) build --workspace --bins
 	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
 	  $(CARGO) nextest run --workspace --no-fail-fast; \
 	else \

@@ -73,8 +73,8 @@ pub(crate) fn built_binary(name: &str) -> PathBuf {
     let path = workspace_binary(name);
     assert!(
         path.is_file(),
-        "{} is missing: build the workspace first (`cargo build --workspace`, or run \
-         `cargo test --workspace`), then run these tests",
+        "{} is missing: build the workspace's binaries first (`cargo build --workspace --bins`, \
+         as `make test` does), then run these tests",
         path.display()
     );
     path
